@@ -1,0 +1,184 @@
+"""The ``attrib`` command line: analyze, train, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .errors import AttribError, InputError
+
+__all__ = ["main", "parse_args"]
+
+log = logging.getLogger("attrib")
+
+
+def _add_model(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--model", metavar="PATH", help="model file from `attrib train` (default: bundled)"
+    )
+    p.add_argument(
+        "--trust",
+        action="store_true",
+        help="load a model file without its card or hash check (joblib runs code: trusted files only)",
+    )
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse the command line (testable without running anything)."""
+    parser = argparse.ArgumentParser(
+        prog="attrib", description="Find where a news article really came from."
+    )
+    parser.add_argument("--version", action="version", version=f"attrib {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser("analyze", help="analyse one article (a text file, or - for stdin)")
+    a.add_argument("file", nargs="?", default="-", help="article text file, or - (default)")
+    a.add_argument("--json", action="store_true", help="print the full result as JSON")
+    _add_model(a)
+
+    t = sub.add_parser("train", help="train a model on labeled data (CSV, Parquet or JSONL)")
+    t.add_argument("data", help="labeled data: doc_id, text, label per segment")
+    t.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write")
+    t.add_argument("--seed", type=int, default=0, help="seed of the held-out split (default 0)")
+    t.add_argument(
+        "--holdout",
+        type=float,
+        default=0.2,
+        help="share of documents held out to measure the model before the final fit (0 to skip)",
+    )
+    t.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+    e = sub.add_parser("evaluate", help="measure a model on labeled data")
+    e.add_argument("data", help="labeled data: doc_id, text, label per segment")
+    e.add_argument("--json", action="store_true", help="print all metrics as JSON")
+    _add_model(e)
+    return parser.parse_args(argv)
+
+
+def _load(args: argparse.Namespace) -> Any:
+    if not args.model:
+        return None
+    from .models import load_model
+
+    return load_model(args.model, trust=args.trust)
+
+
+def _read_text(name: str) -> str:
+    if name == "-":
+        data = sys.stdin.buffer.read()
+        where = "standard input"
+    else:
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            raise InputError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+        where = name
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{where} is not valid UTF-8 (byte {exc.start}): convert it first"
+        ) from None
+
+
+def _short(text: str, width: int = 72) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from . import analyze
+
+    result = analyze(_read_text(args.file), model=_load(args))
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    verdict = "yes" if result.is_syndicated else "no"
+    print(f"language:    {result.language or 'unknown'}")
+    print(f"syndicated:  {verdict} (confidence {result.confidence:.2f})")
+    if result.source_domain:
+        print(f"source:      {result.source_domain} (written {result.source_host})")
+    elif result.source_name:
+        print(f"source:      {result.source_name} (name only, no domain written)")
+    else:
+        print("source:      none found")
+    print("segments:")
+    for seg in result.segments:
+        mark = {"body": " ", "footer": "F", "boilerplate": "C"}[seg.kind]
+        mixed = f" mixed:{seg.language}" if seg.mixed_language else ""
+        print(f"  {mark} {seg.kind:<11} {seg.start:>5}-{seg.end:<5}{mixed:<10} {_short(seg.text)}")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .models import save_model
+    from .training import ensure_writable, read_table, train_model
+
+    out = ensure_writable(args.output)
+    frame = read_table(args.data)
+
+    def progress(msg: str) -> None:
+        if not args.quiet:
+            print(f"attrib train: {msg}", file=sys.stderr, flush=True)
+
+    model = train_model(frame, seed=args.seed, holdout=args.holdout, progress=progress)
+    card = dict(model.attrib_card_)
+    card["training_data"] = Path(args.data).name
+    save_model(model, out, card)
+    m = card.get("metrics") or {}
+    print(f"wrote {out} ({card['n_documents']} documents, {card['n_segments']} segments)")
+    if m:
+        print(
+            f"held-out {m['holdout_documents']} documents: footer F1 {m['footer']['f1']:.3f}, "
+            f"boilerplate F1 {m['boilerplate']['f1']:.3f}, body F1 {m['body']['f1']:.3f}, "
+            f"domain accuracy {m['domain_accuracy']}"
+        )
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .training import evaluate_model, read_table
+
+    metrics = evaluate_model(read_table(args.data), model=_load(args))
+    if args.json:
+        print(json.dumps(metrics, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{metrics['documents']} documents, {metrics['segments']} segments")
+    print(f"{'class':<12} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}")
+    for kind in ("body", "boilerplate", "footer"):
+        m = metrics[kind]
+        print(
+            f"{kind:<12} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['f1']:>6.3f} {m['support']:>8}"
+        )
+    print("confusion (rows gold, columns predicted): body boilerplate footer")
+    for gold, row in metrics["confusion"].items():
+        print(
+            f"  {gold:<12} " + " ".join(f"{row[k]:>6}" for k in ("body", "boilerplate", "footer"))
+        )
+    print(
+        "footer F1 by language: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in metrics["footer_f1_by_language"].items())
+    )
+    print(
+        f"domain accuracy: {metrics['domain_accuracy']} on {metrics['domain_documents']} documents"
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 error, 2 usage)."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="attrib: %(message)s")
+    handlers = {"analyze": _cmd_analyze, "train": _cmd_train, "evaluate": _cmd_evaluate}
+    try:
+        return handlers[args.command](args)
+    except AttribError as exc:
+        print(f"attrib: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 1

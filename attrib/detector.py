@@ -1,0 +1,225 @@
+"""The Detector runs the stages on one article: segment -> language -> features -> classify ->
+domains, and assembles an :class:`~attrib.result.Attribution`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from .domains import find_hosts
+from .features import Record, build_records
+from .language import Guess, article_language, guess, is_mixed
+from .result import Attribution, Segment
+from .segment import Span, split_lines, tail_starts
+
+__all__ = ["Detector", "default_detector", "analyze_spans"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Languages:
+    article: str | None
+    script: str | None
+    segments: tuple[tuple[str | None, bool], ...]
+
+
+def _article_script(guesses: Sequence[Guess], language: str | None) -> str | None:
+    votes: Counter[str] = Counter()
+    for g in guesses:
+        if g.script is not None and g.language == language:
+            votes[g.script] += g.letters
+    return votes.most_common(1)[0][0] if votes else None
+
+
+def _languages(guesses: Sequence[Guess], voters: Sequence[Guess] | None = None) -> _Languages:
+    article = article_language(voters if voters else guesses)
+    script = _article_script(voters if voters else guesses, article)
+    return _Languages(article, script, tuple(is_mixed(g, article, script) for g in guesses))
+
+
+@functools.lru_cache(maxsize=1)
+def _outlet_names() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Outlet names from the bundled table, longest first, as whole-word patterns."""
+    table = resources.files("attrib") / "resources" / "outlets.tsv"
+    names = []
+    for line in table.read_text(encoding="utf-8").splitlines()[1:]:
+        name = line.split("\t")[0].strip()
+        if len(name) >= 2:
+            names.append(name)
+    names.sort(key=lambda s: (-len(s), s))
+    return tuple((n, re.compile(rf"(?<!\w){re.escape(n)}(?!\w)", re.IGNORECASE)) for n in names)
+
+
+_AFTER_COLON = re.compile(r"[:：]\s*([^:：]{2,60}?)[\s.。]*$")
+
+
+def source_name(footers: Sequence[Segment]) -> str | None:
+    """The outlet a footer names without a domain, as written; None rather than a guess.
+
+    A name from the bundled outlet table wins; otherwise a short name after a colon
+    (``Source: Reuters``, ``المصدر: الجزيرة نت``).
+    """
+    for seg in footers:
+        for _name, pattern in _outlet_names():
+            m = pattern.search(seg.text)
+            if m:
+                return m.group(0)
+    for seg in footers:
+        m = _AFTER_COLON.search(seg.text)
+        if m and len(m.group(1).split()) <= 5:
+            return m.group(1).strip()
+    return None
+
+
+class Detector:
+    """Analyse articles with one fitted segment classifier.
+
+    Parameters
+    ----------
+    model
+        A fitted pipeline from :func:`attrib.train` or :func:`attrib.load_model`.
+    footer_threshold
+        Footer probability from which a segment is a footer.
+    split_threshold
+        Footer probability from which a sentence at the end of a line is split off as an
+        inline footer (higher, because a wrong split cuts a body paragraph).
+    """
+
+    def __init__(
+        self, model: Any, *, footer_threshold: float = 0.5, split_threshold: float = 0.8
+    ) -> None:
+        self.model = model
+        self.footer_threshold = footer_threshold
+        self.split_threshold = split_threshold
+        classes = [str(c) for c in model.classes_]
+        self._footer = classes.index("footer")
+        self._classes = classes
+
+    def analyze(self, text: str) -> Attribution:
+        """Analyse one article; see :func:`attrib.analyze`."""
+        if not isinstance(text, str):
+            raise TypeError(f"analyze() takes the article as str, not {type(text).__name__}")
+        return analyze_spans(self, text, split_lines(text))
+
+    def _kind(self, probs: np.ndarray) -> tuple[str, float]:
+        if probs[self._footer] >= self.footer_threshold:
+            return "footer", float(probs[self._footer])
+        rest = probs.copy()
+        rest[self._footer] = -1.0
+        best = int(np.argmax(rest))
+        return self._classes[best], float(probs[best])
+
+
+def _inline_footers(
+    detector: Detector,
+    text: str,
+    spans: Sequence[Span],
+    records: list[Record],
+    line_proba: np.ndarray,
+    langs: _Languages,
+) -> dict[int, tuple[int, str, float, float]]:
+    """Find footers glued to the end of a line: {line: (tail start, head kind, score, p)}.
+
+    Each candidate end of a line is read as its own line after the head, and the head as a
+    line of its own; a split needs a footer-like tail and a head that is not a footer.
+    """
+    candidates: list[tuple[int, int]] = []
+    extra: list[Record] = []
+    for i, span in enumerate(spans):
+        for start in tail_starts(span):
+            head_text = text[span.start : start].rstrip()
+            for part, prev, nxt in (
+                (text[start : span.end], head_text, records[i]["next"]),
+                (head_text, records[i]["prev"], text[start : span.end]),
+            ):
+                g = guess(part)
+                lang, mixed = is_mixed(g, langs.article, langs.script)
+                rec = dict(records[i])
+                rec.update(
+                    text=part, prev=prev, next=nxt, language=lang, script=g.script,
+                    mixed=mixed, letters=g.letters,
+                )  # fmt: skip
+                extra.append(rec)
+            candidates.append((i, start))
+    if not extra:
+        return {}
+    proba = detector.model.predict_proba(extra)
+    best: dict[int, tuple[int, str, float, float]] = {}
+    for k, (i, start) in enumerate(candidates):
+        tail, head = proba[2 * k], proba[2 * k + 1]
+        p = float(tail[detector._footer])
+        if p < detector.split_threshold or head[detector._footer] >= detector.footer_threshold:
+            continue
+        if i not in best or p > best[i][3]:
+            head_kind, head_score = detector._kind(head)
+            best[i] = (start, head_kind, head_score, p)
+    return best
+
+
+def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attribution:
+    """Classify the given line spans of ``text`` and assemble the result."""
+    if not spans:
+        return Attribution(None, False, None, None, None, 0.0, (), text)
+    texts = [s.text for s in spans]
+    guesses = [guess(t) for t in texts]
+    langs = _languages(guesses)
+    records = build_records(
+        texts,
+        guesses,
+        [lang for lang, _ in langs.segments],
+        [mixed for _, mixed in langs.segments],
+        langs.article,
+        langs.script,
+    )
+    line_proba = detector.model.predict_proba(records)
+    split_at = _inline_footers(detector, text, spans, records, line_proba, langs)
+    pieces: list[tuple[Span, str, float]] = []
+    for i, span in enumerate(spans):
+        if i in split_at:
+            start, head_kind, head_score, p = split_at[i]
+            head = text[span.start : start].rstrip()
+            pieces.append((Span(span.start, span.start + len(head), head), head_kind, head_score))
+            pieces.append((Span(start, span.end, text[start : span.end]), "footer", p))
+        else:
+            kind, score = detector._kind(line_proba[i])
+            pieces.append((span, kind, score))
+
+    final_guesses = [guesses[i] for i in range(len(spans))]
+    if split_at:
+        final_guesses = [guess(s.text) for s, _, _ in pieces]
+    body_voters = [g for g, (_, k, _) in zip(final_guesses, pieces, strict=True) if k == "body"]
+    final = _languages(final_guesses, body_voters)
+    segments = tuple(
+        Segment(s.start, s.end, s.text, kind, lang, mixed, round(score, 6))  # type: ignore[arg-type]
+        for (s, kind, score), (lang, mixed) in zip(pieces, final.segments, strict=True)
+    )
+    footers = tuple(s for s in segments if s.kind == "footer")
+    host = next((h for f in footers for h in find_hosts(f.text)), None)
+    confidence = max(
+        [float(p[detector._footer]) for p in line_proba] + [v[3] for v in split_at.values()]
+    )
+    return Attribution(
+        language=final.article,
+        is_syndicated=bool(footers),
+        source_domain=host.domain if host else None,
+        source_host=host.written if host else None,
+        source_name=None if host or not footers else source_name(footers),
+        confidence=round(confidence, 6),
+        segments=segments,
+        text=text,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def default_detector() -> Detector:
+    """The detector over the bundled model, loaded once on first use."""
+    from .models import load_default_model
+
+    return Detector(load_default_model())

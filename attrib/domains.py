@@ -1,0 +1,102 @@
+"""Stage 5: find hosts written in a segment and reduce them to registrable domains.
+
+The Public Suffix List comes from the snapshot bundled with tldextract; nothing is fetched or
+written at run time.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from .segment import INVISIBLE
+
+__all__ = ["Host", "find_hosts", "registrable_domain"]
+
+_DOTS = "．。｡"
+_INVISIBLE_RE = re.compile(f"[{INVISIBLE}]")
+# A host: labels of letters, digits or hyphens joined by ASCII or full-width dots, optionally
+# behind a scheme, ending in a label that starts with a letter (so "3.5" and "v1.2" are not hosts).
+_HOST = re.compile(
+    r"(?<![\w@.．。｡-])"
+    r"(?:(?:https?|ftp)://)?"
+    rf"((?:[^\W_](?:[\w-]*[^\W_])?[.{_DOTS}]\u200b?)+(?:[^\W\d_][\w-]*[^\W_]|xn--[\w-]+))"
+    r"(?![\w@-]|[.．。｡][^\W_])",
+)
+_NOT_SOURCES = frozenset({"creativecommons.org"})
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    """A host written in a text."""
+
+    start: int
+    """Offset of the host in the searched text."""
+    end: int
+    """End offset (exclusive)."""
+    written: str
+    """The host as written, lowercased, invisible marks removed (``www.argaam.com``)."""
+    domain: str
+    """Registrable domain, Unicode, lowercase, without ``www.`` (``argaam.com``)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _extractor():  # type: ignore[no-untyped-def]
+    import tldextract
+
+    # No URLs and no cache: the bundled PSL snapshot only, nothing fetched or written.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def _to_unicode(label: str) -> str:
+    if label.startswith("xn--"):
+        try:
+            return label.encode("ascii").decode("idna")
+        except UnicodeError:
+            return label
+    return label
+
+
+@functools.lru_cache(maxsize=16384)
+def registrable_domain(host: str) -> str | None:
+    """Return the registrable domain of ``host`` (Unicode, lowercase), or None.
+
+    >>> registrable_domain("english.alarabiya.net"), registrable_domain("news.bbc.co.uk")
+    ('alarabiya.net', 'bbc.co.uk')
+    >>> registrable_domain("xn--e1afmkfd.xn--p1ai"), registrable_domain("file.txt")
+    ('пример.рф', None)
+    """
+    host = _INVISIBLE_RE.sub("", host).strip(".").lower()
+    for dot in _DOTS:
+        host = host.replace(dot, ".")
+    labels = [_to_unicode(label) for label in host.split(".") if label]
+    if len(labels) < 2:
+        return None
+    result = _extractor()(".".join(labels))
+    if not result.suffix or not result.domain:
+        return None
+    return f"{result.domain}.{result.suffix}"
+
+
+def find_hosts(text: str) -> tuple[Host, ...]:
+    """Return every host in ``text`` that has a registrable domain, in order.
+
+    URLs, Markdown links, bare hosts, full-width dots and invisible marks are handled; e-mail
+    addresses are not hosts.
+
+    >>> [h.domain for h in find_hosts("Lire sur [Le Monde](https://www.lemonde.fr/a?b=1).")]
+    ['lemonde.fr']
+    >>> [h.written for h in find_hosts("ظهرت في الأصل على www.argaam.com")]
+    ['www.argaam.com']
+    """
+    clean = _INVISIBLE_RE.sub("\u200b", text) if _INVISIBLE_RE.search(text) else text
+    hosts = []
+    for m in _HOST.finditer(clean):
+        raw = m.group(1)
+        domain = registrable_domain(raw)
+        if domain is None or domain in _NOT_SOURCES:
+            continue
+        written = _INVISIBLE_RE.sub("", raw).lower()
+        hosts.append(Host(m.start(1), m.end(1), written, domain))
+    return tuple(hosts)

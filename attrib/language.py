@@ -1,0 +1,242 @@
+"""Stage 2: the language of each segment and of the article.
+
+Unicode script settles most answers (Hangul is Korean, kana is Japanese, Thai is Thai); the rest
+goes to langdetect, seeded in a private factory so that every process gives the same answer and
+the caller's own ``langdetect.DetectorFactory`` is left alone. URLs, domains and e-mail addresses
+are masked first: they never count as language.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "Guess",
+    "article_language",
+    "detect_language",
+    "guess",
+    "is_mixed",
+    "mask",
+    "script_of",
+]
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\[[^\]\n]*\]\([^)\n]*\)", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:[.．。][\w-]+)+")
+_DOMAIN = re.compile(
+    r"\b[\w-]+(?:[.．。｡][\w-]+)*[.．。｡](?:[a-z]{2,}|xn--[\w-]+)\b", re.IGNORECASE
+)
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+# (script, ranges); order matters only for speed.
+_SCRIPT_RANGES: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = (
+    ("Latn", ((0x41, 0x24F), (0x1E00, 0x1EFF))),
+    ("Cyrl", ((0x400, 0x52F),)),
+    ("Arab", ((0x600, 0x6FF), (0x750, 0x77F), (0x8A0, 0x8FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))),
+    ("Hebr", ((0x590, 0x5FF), (0xFB1D, 0xFB4F))),
+    ("Grek", ((0x370, 0x3FF), (0x1F00, 0x1FFF))),
+    ("Deva", ((0x900, 0x97F),)),
+    ("Beng", ((0x980, 0x9FF),)),
+    ("Thai", ((0xE00, 0xE7F),)),
+    ("Hang", ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F))),
+    ("Kana", ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))),
+    ("Hani", ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F))),
+    ("Geor", ((0x10A0, 0x10FF),)),
+    ("Armn", ((0x530, 0x58F),)),
+    ("Taml", ((0xB80, 0xBFF),)),
+    ("Telu", ((0xC00, 0xC7F),)),
+    ("Knda", ((0xC80, 0xCFF),)),
+    ("Mlym", ((0xD00, 0xD7F),)),
+    ("Guru", ((0xA00, 0xA7F),)),
+    ("Gujr", ((0xA80, 0xAFF),)),
+    ("Sinh", ((0xD80, 0xDFF),)),
+    ("Khmr", ((0x1780, 0x17FF),)),
+    ("Laoo", ((0xE80, 0xEFF),)),
+    ("Mymr", ((0x1000, 0x109F),)),
+    ("Ethi", ((0x1200, 0x139F),)),
+)
+# Scripts that name one language among those langdetect knows (or that it cannot tell apart).
+_SCRIPT_LANGUAGE = {
+    "Hang": "ko", "Kana": "ja", "Thai": "th", "Grek": "el", "Hebr": "he", "Beng": "bn",
+    "Geor": "ka", "Armn": "hy", "Taml": "ta", "Telu": "te", "Knda": "kn", "Mlym": "ml",
+    "Guru": "pa", "Gujr": "gu", "Sinh": "si", "Khmr": "km", "Laoo": "lo", "Mymr": "my",
+    "Ethi": "am",
+}  # fmt: skip
+_CJK = frozenset({"Hani", "Kana", "Hang", "Thai"})  # scripts written without spaces
+
+
+@functools.lru_cache(maxsize=65536)
+def _char_script(ch: str) -> str | None:
+    if not ch.isalpha():
+        return None
+    o = ord(ch)
+    for script, ranges in _SCRIPT_RANGES:
+        for lo, hi in ranges:
+            if lo <= o <= hi:
+                return script
+    return "Zyyy"
+
+
+def mask(text: str) -> str:
+    """Blank out URLs, Markdown links, e-mail addresses and domains.
+
+    >>> mask("Read it on www.argaam.com or mail desk@example.org today")
+    'Read it on   or mail   today'
+    """
+    text = _URL.sub(" ", text)
+    text = _EMAIL.sub(" ", text)
+    return _DOMAIN.sub(" ", text)
+
+
+def script_of(text: str) -> tuple[str | None, Counter[str]]:
+    """Return the dominant script of ``text`` (ISO 15924-like code) and the letter counts.
+
+    Han with any kana counts as Japanese script (``Kana``).
+
+    >>> script_of("ظهرت في الأصل")[0], script_of("東京の天気")[0]
+    ('Arab', 'Kana')
+    """
+    counts: Counter[str] = Counter()
+    for ch in text:
+        script = _char_script(ch)
+        if script is not None:
+            counts[script] += 1
+    if not counts:
+        return None, counts
+    if counts["Kana"] and counts["Kana"] * 10 >= counts["Hani"]:
+        return "Kana", counts
+    return counts.most_common(1)[0][0], counts
+
+
+@functools.lru_cache(maxsize=1)
+def _factory():  # type: ignore[no-untyped-def]
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(0)  # on this instance only: the caller's global factory keeps its seed
+    return factory
+
+
+def _normalise_code(code: str) -> str:
+    return "zh" if code.startswith("zh") else code.split("-")[0]
+
+
+def detect_language(text: str) -> tuple[tuple[str, float], ...]:
+    """Return langdetect's (language, probability) pairs for ``text``, best first.
+
+    Deterministic: the same text gives the same answer in every process. Returns ``()`` when
+    langdetect finds no features (empty, digits only, URL only).
+    """
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _factory().create()
+    detector.append(text)
+    try:
+        probs = detector.get_probabilities()
+    except LangDetectException:
+        return ()
+    merged: dict[str, float] = {}
+    for p in probs:
+        code = _normalise_code(p.lang)
+        merged[code] = merged.get(code, 0.0) + p.prob
+    return tuple(sorted(merged.items(), key=lambda kv: -kv[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    """What stage 2 knows about one segment's language."""
+
+    language: str | None
+    """Best ISO 639-1 code, or None when there are no letters to judge."""
+    script: str | None
+    """Dominant script of the masked text."""
+    letters: int
+    """Letters left after masking."""
+    words: int
+    """Words left after masking (characters for scripts written without spaces)."""
+    candidates: tuple[tuple[str, float], ...]
+    """langdetect's candidates, empty when the script settled the answer."""
+
+    @property
+    def judgeable(self) -> bool:
+        """Enough text that a language difference means something (not a lone name or number)."""
+        if self.language is None:
+            return False
+        if self.script in _CJK:
+            return self.letters >= 4
+        return self.words >= 2 and self.letters >= 6
+
+
+def guess(text: str) -> Guess:
+    """Guess the language of one segment.
+
+    >>> guess("ظهرت في الأصل على www.argaam.com").language
+    'ar'
+    >>> guess("www.argaam.com").language is None
+    True
+    """
+    masked = mask(text)
+    script, counts = script_of(masked)
+    letters = sum(counts.values())
+    if script is None:
+        return Guess(None, None, 0, 0, ())
+    words = letters if script in _CJK else len(_WORD.findall(masked))
+    if script == "Hani":
+        return Guess("zh", script, letters, words, ())
+    if script in _SCRIPT_LANGUAGE:
+        return Guess(_SCRIPT_LANGUAGE[script], script, letters, words, ())
+    candidates = detect_language(masked)
+    language = candidates[0][0] if candidates else None
+    return Guess(language, script, letters, words, candidates)
+
+
+def article_language(guesses: Sequence[Guess]) -> str | None:
+    """The dominant language: a vote of the segments weighted by their letters.
+
+    >>> article_language([guess("Guten Morgen aus Berlin, sagte sie."), guess("OK")])
+    'de'
+    """
+    votes: Counter[str] = Counter()
+    for g in guesses:
+        if g.language is not None and g.judgeable:
+            votes[g.language] += g.letters
+    if not votes:
+        for g in guesses:
+            if g.language is not None:
+                votes[g.language] += g.letters
+    if not votes:
+        return None
+    best = max(votes.values())
+    return min(lang for lang, v in votes.items() if v == best)  # ties: stable, not order-bound
+
+
+_SAME_SCRIPT_MIN_LETTERS = 25
+_SAME_SCRIPT_MIN_WORDS = 4
+
+
+def is_mixed(g: Guess, article: str | None, article_script: str | None) -> tuple[str | None, bool]:
+    """Return the segment's language as reported, and whether it is mixed-language.
+
+    A segment in another script than the article is mixed when it is judgeable. In the same
+    script, langdetect must be sure: enough text, and the article's language not among its
+    candidates; otherwise the segment takes the article's language, so that short lines, names
+    and numbers never flip ``mixed_language``.
+    """
+    if g.language is None or article is None:
+        return g.language, False
+    if article == "ja" and g.script == "Hani":
+        return article, False  # kanji-only lines of a Japanese article are Japanese
+    if g.script != article_script:
+        return g.language, g.judgeable and g.language != article
+    if g.language == article:
+        return article, False
+    sure = (
+        g.letters >= _SAME_SCRIPT_MIN_LETTERS
+        and g.words >= _SAME_SCRIPT_MIN_WORDS
+        and all(code != article for code, _ in g.candidates)
+    )
+    return (g.language, True) if sure else (article, False)

@@ -1,0 +1,97 @@
+"""Stage 1: split an article into line spans with offsets into the original text.
+
+Every non-blank line becomes one :class:`Span`. Offsets are half-open indices into the text
+the caller passed, so ``text[span.start:span.end] == span.text`` holds whatever the line ends
+(LF, CRLF, CR, Unicode separators) or the invisible marks around a line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Span", "split_lines", "tail_starts", "INVISIBLE"]
+
+# Zero-width and bidi controls that scrapers leave around lines and hosts.
+INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff\u00ad"
+_EDGE_CHARS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + INVISIBLE
+_LINE = re.compile(r"[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+# A place where a footer may start inside a line: after the end of a sentence (with any
+# closing quotes or brackets) and white space, or where the script changes at a space.
+_SENTENCE_END = re.compile(r"[.!?。！？…؟।][\"'”’»」』)\]]*[\s\u00a0]+(?=\S)")
+_TAIL_MIN, _TAIL_MAX, _HEAD_MIN = 8, 320, 24
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A stretch of the original text: ``text[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+
+def _strip(text: str, start: int, end: int) -> Span | None:
+    piece = text[start:end]
+    lead = len(piece) - len(piece.lstrip(_EDGE_CHARS))
+    trail = len(piece.rstrip(_EDGE_CHARS))
+    if trail <= lead:
+        return None  # the whole line is white space or invisible marks
+    return Span(start + lead, start + trail, piece[lead:trail])
+
+
+def split_lines(text: str) -> tuple[Span, ...]:
+    """Return the non-blank lines of ``text`` as spans, without edge white space.
+
+    >>> [s.text for s in split_lines("Title\\r\\n\\r\\n  Body.\\u200f\\nLeave a Comment")]
+    ['Title', 'Body.', 'Leave a Comment']
+    >>> split_lines("a\\r\\nb")[1].start
+    3
+    """
+    spans = []
+    for m in _LINE.finditer(text):
+        span = _strip(text, m.start(), m.end())
+        if span is not None:
+            spans.append(span)
+    return tuple(spans)
+
+
+def _script_class(ch: str) -> int:
+    if not ch.isalpha():
+        return 0
+    o = ord(ch)
+    if o < 0x250:
+        return 1  # Latin
+    if 0x590 <= o < 0x900 or 0xFB1D <= o < 0xFF00:
+        return 2  # Hebrew, Arabic
+    if 0x3000 <= o < 0xA000 or 0xAC00 <= o < 0xD7B0:
+        return 3  # CJK, kana, Hangul
+    return 4
+
+
+def tail_starts(span: Span) -> tuple[int, ...]:
+    """Offsets (into the original text) where a footer glued to the end of ``span`` may start.
+
+    Candidates follow a sentence end, or a change of script at a space, and leave both a head
+    and a tail of plausible length. The classifier decides whether a tail really is a footer.
+
+    >>> line = Span(0, 52, 'He called it "ridiculous." Source: www.example.com')
+    >>> [line.text[i:] for i in tail_starts(line)]
+    ['Source: www.example.com']
+    """
+    text = span.text
+    n = len(text)
+    starts: set[int] = set()
+    for m in _SENTENCE_END.finditer(text):
+        starts.add(m.end())
+    # Script changes at a space: "… ridiculous ظهرت في الأصل …"
+    prev_script = 0
+    for i, ch in enumerate(text):
+        cls = _script_class(ch)
+        if cls and cls != 1 and prev_script and prev_script != cls and i > 0 and text[i - 1] == " ":
+            starts.add(i)
+        if cls:
+            prev_script = cls
+    keep = sorted(i for i in starts if n - i >= _TAIL_MIN and n - i <= _TAIL_MAX and i >= _HEAD_MIN)
+    return tuple(span.start + i for i in keep[-3:])

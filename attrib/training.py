@@ -1,0 +1,364 @@
+"""Training and evaluation on labeled data (one row per segment).
+
+The labeled format: ``doc_id``, ``text``, ``label`` (body | footer | boilerplate); optional
+``mixed`` (0/1), ``language`` and an article-level ``source_domain``. CSV, Parquet or JSONL.
+Rows of one document are consecutive or not; their order in the file is the text order.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .classify import DEFAULT_PARAMS, build_pipeline
+from .detector import Detector, _languages, analyze_spans
+from .errors import DataSchemaError, InputError
+from .features import Record, build_records
+from .language import guess
+from .result import KINDS
+from .segment import split_lines
+
+__all__ = [
+    "Document",
+    "documents_from_frame",
+    "evaluate_model",
+    "read_table",
+    "records_for",
+    "train_model",
+    "validate_frame",
+]
+
+REQUIRED = ("doc_id", "text", "label")
+Progress = Callable[[str], None]
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV (optionally gzipped), Parquet or JSONL file into a DataFrame of strings.
+
+    Raises
+    ------
+    InputError
+        The file does not exist, cannot be parsed, or has an unknown extension.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file")
+    name = p.name.lower()
+    try:
+        if name.endswith((".csv", ".csv.gz", ".tsv")):
+            sep = "\t" if name.endswith(".tsv") else ","
+            return pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8")
+        if name.endswith(".parquet"):
+            return pd.read_parquet(p)
+        if name.endswith((".jsonl", ".ndjson")):
+            return pd.read_json(p, lines=True, dtype=False)
+    except (ValueError, UnicodeDecodeError, OSError) as exc:
+        raise InputError(f"{p}: cannot be read: {exc}") from None
+    except ImportError as exc:
+        raise InputError(
+            f"{p}: reading Parquet needs pyarrow (pip install 'attrib[parquet]'): {exc}"
+        ) from None
+    raise InputError(f"{p}: unknown file type; use .csv, .csv.gz, .tsv, .parquet or .jsonl")
+
+
+def validate_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check labeled data and return a clean copy; raise :class:`DataSchemaError` naming the rows.
+
+    >>> validate_frame(pd.DataFrame({"doc_id": [1], "text": ["x"], "label": ["footnote"]}))
+    Traceback (most recent call last):
+    ...
+    attrib.errors.DataSchemaError: unknown label 'footnote' in 1 row (rows 2): labels are body, boilerplate, footer
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"labeled data must be a pandas DataFrame, not {type(frame).__name__}")
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise DataSchemaError(
+            f"labeled data lacks column(s) {', '.join(missing)}; it needs doc_id, text, label "
+            f"(found: {', '.join(map(str, frame.columns)) or 'none'})"
+        )
+    if frame.empty:
+        raise DataSchemaError("labeled data has no rows")
+    df = frame.reset_index(drop=True).copy()
+
+    def rows(mask: Any) -> str:
+        idx = [str(i + 2) for i in np.flatnonzero(np.asarray(mask))[:10]]  # +2: header, 1-based
+        return ", ".join(idx) + (" …" if int(np.sum(mask)) > 10 else "")
+
+    if df["doc_id"].isna().any() or (df["doc_id"].astype(str).str.strip() == "").any():
+        bad = df["doc_id"].isna() | (df["doc_id"].astype(str).str.strip() == "")
+        raise DataSchemaError(f"empty doc_id in rows {rows(bad)}")
+    df["doc_id"] = df["doc_id"].astype(str)
+    labels = df["label"].astype(str).str.strip().str.lower()
+    unknown = ~labels.isin(KINDS)
+    if unknown.any():
+        first = sorted(set(df.loc[unknown, "label"].astype(str)))
+        raise DataSchemaError(
+            f"unknown label {', '.join(repr(x) for x in first[:5])} in {int(unknown.sum())} row"
+            f"{'s' if unknown.sum() > 1 else ''} (rows {rows(unknown)}): labels are "
+            + ", ".join(KINDS)
+        )
+    df["label"] = labels
+    text = df["text"].where(df["text"].notna(), "").astype(str).str.strip()
+    empty_rows = text == ""
+    df["text"] = text.str.replace(r"[\r\n\u2028\u2029]+", " ", regex=True)
+    per_doc = (~empty_rows).groupby(df["doc_id"], sort=False).sum()
+    no_text = per_doc[per_doc == 0].index.tolist()
+    if no_text:
+        raise DataSchemaError(
+            f"document(s) with no text: {', '.join(map(str, no_text[:10]))}: every document needs "
+            "at least one non-empty segment"
+        )
+    if empty_rows.any():
+        raise DataSchemaError(f"empty text in rows {rows(empty_rows)}: drop them or fill them in")
+    if "mixed" in df.columns:
+        mixed = df["mixed"].astype(str).str.strip().str.lower()
+        bad = ~mixed.isin(["0", "1", "true", "false", "", "nan", "none"])
+        if bad.any():
+            raise DataSchemaError(f"column mixed must be 0 or 1 (rows {rows(bad)})")
+    return df
+
+
+class Document:
+    """The segments of one labeled document, in order."""
+
+    __slots__ = ("doc_id", "texts", "labels", "source_domain", "rows")
+
+    def __init__(
+        self,
+        doc_id: str,
+        texts: list[str],
+        labels: list[str],
+        source_domain: str | None,
+        rows: list[int],
+    ):
+        self.doc_id = doc_id
+        self.texts = texts
+        self.labels = labels
+        self.source_domain = source_domain
+        self.rows = rows
+
+
+def documents_from_frame(df: pd.DataFrame) -> list[Document]:
+    """Group a validated frame into documents, keeping the order of first appearance."""
+    has_domain = "source_domain" in df.columns
+    docs: dict[str, Document] = {}
+    for row, (doc_id, text, label, dom) in enumerate(
+        zip(
+            df["doc_id"],
+            df["text"],
+            df["label"],
+            df["source_domain"] if has_domain else [None] * len(df),
+            strict=True,
+        )
+    ):
+        doc = docs.get(doc_id)
+        if doc is None:
+            domain = str(dom).strip().lower() if has_domain and dom is not None else ""
+            doc = docs[doc_id] = Document(doc_id, [], [], domain or None, [])
+        doc.texts.append(text)
+        doc.labels.append(label)
+        doc.rows.append(row)
+    return list(docs.values())
+
+
+def records_for(texts: Sequence[str]) -> list[Record]:
+    """Feature records for one document's segments: the same code path as prediction."""
+    guesses = [guess(t) for t in texts]
+    langs = _languages(guesses)
+    return build_records(
+        texts,
+        guesses,
+        [lang for lang, _ in langs.segments],
+        [m for _, m in langs.segments],
+        langs.article,
+        langs.script,
+    )
+
+
+def _data_hash(df: pd.DataFrame) -> str:
+    h = hashlib.sha256()
+    for doc_id, text, label in zip(df["doc_id"], df["text"], df["label"], strict=True):
+        h.update(json.dumps([doc_id, text, label], ensure_ascii=False).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def _featurise(
+    docs: Sequence[Document], progress: Progress | None
+) -> tuple[list[Record], list[str]]:
+    records: list[Record] = []
+    labels: list[str] = []
+    t0 = time.monotonic()
+    for k, doc in enumerate(docs, 1):
+        records.extend(records_for(doc.texts))
+        labels.extend(doc.labels)
+        if progress and (k % 250 == 0 or k == len(docs)):
+            progress(f"features: {k}/{len(docs)} documents ({time.monotonic() - t0:.1f} s)")
+    return records, labels
+
+
+def _strip_for_pickle(pipe: Any) -> Any:
+    # stop_words_ is only for introspection, large, and a set whose pickled order varies
+    # between processes; dropping it keeps model files small and byte-reproducible.
+    tfidf = pipe.named_steps["features"].transformer_list[0][1].named_steps["tfidf"]
+    if hasattr(tfidf, "stop_words_"):
+        del tfidf.stop_words_
+    return pipe
+
+
+def train_model(
+    frame: pd.DataFrame,
+    *,
+    seed: int = 0,
+    params: dict[str, Any] | None = None,
+    holdout: float = 0.2,
+    progress: Progress | None = None,
+) -> Any:
+    """Train the segment classifier on labeled data and return the fitted Pipeline.
+
+    A share ``holdout`` of the documents (chosen with ``seed``) is first held out to measure
+    the model, then the model is refit on every document. The measurements and the data's
+    SHA-256 are in the returned pipeline's ``attrib_card_`` dict, which ``save_model`` writes.
+
+    Raises
+    ------
+    DataSchemaError
+        The labeled data does not follow the format.
+    """
+    df = validate_frame(frame)
+    docs = documents_from_frame(df)
+    labels_present = sorted(set(df["label"]))
+    if "footer" not in labels_present or "body" not in labels_present:
+        raise DataSchemaError(
+            f"labeled data needs at least body and footer rows to train (found: {', '.join(labels_present)})"
+        )
+    all_params = {**DEFAULT_PARAMS, **(params or {})}
+    records, labels = _featurise(docs, progress)
+    metrics: dict[str, Any] = {}
+    if holdout and len(docs) >= 10:
+        rng = np.random.default_rng(seed)
+        order = rng.permutation(len(docs))
+        n_test = max(1, int(round(len(docs) * holdout)))
+        test_docs = {docs[i].doc_id for i in order[:n_test]}
+        doc_of = [d.doc_id for d in docs for _ in d.texts]
+        train_idx = [i for i, d in enumerate(doc_of) if d not in test_docs]
+        if progress:
+            progress(f"fitting on {len(docs) - n_test} documents to measure on {n_test} held out")
+        probe = build_pipeline(**all_params).fit(
+            [records[i] for i in train_idx], [labels[i] for i in train_idx]
+        )
+        held = [d for d in docs if d.doc_id in test_docs]
+        metrics = {"holdout_documents": n_test, **evaluate_documents(probe, held)}
+    if progress:
+        progress(f"fitting on all {len(docs)} documents ({len(records)} segments)")
+    pipe = build_pipeline(**all_params).fit(records, labels)
+    _strip_for_pickle(pipe)
+    lang_counts = df.get("language")
+    pipe.attrib_card_ = {
+        "labels": [str(c) for c in pipe.classes_],
+        "data_sha256": _data_hash(df),
+        "n_documents": len(docs),
+        "n_segments": len(records),
+        "label_counts": {k: int(v) for k, v in df["label"].value_counts().sort_index().items()},
+        "languages": sorted(set(lang_counts.astype(str))) if lang_counts is not None else [],
+        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in all_params.items()},
+        "seed": seed,
+        "metrics": metrics,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    }
+    return pipe
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": tp + fn}
+
+
+def evaluate_documents(
+    model: Any, docs: Sequence[Document], languages: Sequence[str | None] | None = None
+) -> dict[str, Any]:
+    """Run the whole detector on each labeled document and compare with its labels.
+
+    The document is rebuilt as text (one segment per line), analysed as a user's article would
+    be, and each labeled line gets the predicted kind (``footer`` if any piece of it is one).
+    """
+    detector = Detector(model)
+    gold: list[str] = []
+    pred: list[str] = []
+    per_lang: dict[str, list[tuple[str, str]]] = {}
+    domain_total = domain_hits = 0
+    for k, doc in enumerate(docs):
+        text = "\n".join(doc.texts)
+        result = analyze_spans(detector, text, split_lines(text))
+        line_kind = []
+        offset = 0
+        bounds = []
+        for t in doc.texts:
+            bounds.append((offset, offset + len(t)))
+            offset += len(t) + 1
+        for s, e in bounds:
+            kinds = [seg.kind for seg in result.segments if seg.start < e and seg.end > s]
+            line_kind.append("footer" if "footer" in kinds else (kinds[0] if kinds else "body"))
+        gold.extend(doc.labels)
+        pred.extend(line_kind)
+        lang = (languages[k] if languages else None) or result.language or "?"
+        per_lang.setdefault(lang, []).extend(zip(doc.labels, line_kind, strict=True))
+        if doc.source_domain is not None or "footer" in doc.labels:
+            domain_total += 1
+            domain_hits += result.source_domain == doc.source_domain
+    out: dict[str, Any] = {"segments": len(gold), "documents": len(docs)}
+    for kind in KINDS:
+        tp = sum(g == kind and p == kind for g, p in zip(gold, pred, strict=True))
+        fp = sum(g != kind and p == kind for g, p in zip(gold, pred, strict=True))
+        fn = sum(g == kind and p != kind for g, p in zip(gold, pred, strict=True))
+        out[kind] = _prf(tp, fp, fn)
+    out["confusion"] = {
+        g: {p: sum(a == g and b == p for a, b in zip(gold, pred, strict=True)) for p in KINDS}
+        for g in KINDS
+    }
+    out["footer_f1_by_language"] = {
+        lang: _prf(
+            sum(g == "footer" and p == "footer" for g, p in pairs),
+            sum(g != "footer" and p == "footer" for g, p in pairs),
+            sum(g == "footer" and p != "footer" for g, p in pairs),
+        )["f1"]
+        for lang, pairs in sorted(per_lang.items())
+    }
+    out["domain_accuracy"] = round(domain_hits / domain_total, 4) if domain_total else None
+    out["domain_documents"] = domain_total
+    return out
+
+
+def evaluate_model(frame: pd.DataFrame, *, model: Any = None) -> dict[str, Any]:
+    """Evaluate ``model`` (the bundled one by default) on labeled data; returns a metrics dict."""
+    if model is None:
+        from .detector import default_detector
+
+        model = default_detector().model
+    df = validate_frame(frame)
+    docs = documents_from_frame(df)
+    languages = None
+    if "language" in df.columns:
+        first = df.groupby("doc_id", sort=False)["language"].first()
+        languages = [str(first[d.doc_id]) or None for d in docs]
+    return evaluate_documents(model, docs, languages)
+
+
+def ensure_writable(path: str | Path) -> Path:
+    """Fail early, before a long training, when the output folder cannot be written."""
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder} is not a folder")
+    return p

@@ -1,0 +1,102 @@
+"""The command line, called as main([...])."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import attrib
+from attrib.cli import main
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"attrib {attrib.__version__}"
+
+
+def test_analyze_prints_a_readable_summary(capsys, tmp_path, seed_text):
+    path = tmp_path / "a.txt"
+    path.write_text(seed_text, encoding="utf-8")
+    assert main(["analyze", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "language:    en" in out
+    assert "syndicated:  yes" in out
+    assert "source:      argaam.com (written www.argaam.com)" in out
+    footer_lines = [line for line in out.splitlines() if line.lstrip().startswith("F ")]
+    assert len(footer_lines) == 1 and "mixed:ar" in footer_lines[0]
+    assert any(
+        line.lstrip().startswith("C ") and "Leave a Comment" in line for line in out.splitlines()
+    )
+
+
+def test_analyze_json_is_to_dict(capsys, tmp_path, seed_text):
+    path = tmp_path / "a.txt"
+    path.write_text(seed_text, encoding="utf-8")
+    assert main(["analyze", "--json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out) == attrib.analyze(seed_text).to_dict()
+
+
+def test_analyze_reads_stdin(capsys, monkeypatch, seed_text):
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(seed_text.encode())))
+    assert main(["analyze", "-"]) == 0
+    assert "argaam.com" in capsys.readouterr().out
+
+
+def test_missing_file_is_an_error_with_exit_1(capsys, tmp_path):
+    assert main(["analyze", str(tmp_path / "nope.txt")]) == 1
+    assert "cannot be read" in capsys.readouterr().err
+
+
+def test_invalid_utf8_is_an_error_with_exit_1(capsys, tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Caf\xe9 au lait".encode("latin-1"))
+    assert main(["analyze", str(path)]) == 1
+    assert "not valid UTF-8" in capsys.readouterr().err
+
+
+def test_analyze_with_a_model_file(capsys, tmp_path, seed_text, small_model_file):
+    path = tmp_path / "a.txt"
+    path.write_text(seed_text, encoding="utf-8")
+    assert main(["analyze", "--model", str(small_model_file), "--json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["language"] == "en"
+
+
+def test_bad_model_file_is_an_error_with_exit_1(capsys, tmp_path, seed_text):
+    bad = tmp_path / "bad.joblib"
+    bad.write_bytes(b"junk")
+    article = tmp_path / "a.txt"
+    article.write_text(seed_text, encoding="utf-8")
+    assert main(["analyze", "--model", str(bad), str(article)]) == 1
+    assert "card" in capsys.readouterr().err
+
+
+def test_train_then_evaluate(capsys, tmp_path, small_frame):
+    data = tmp_path / "small.csv"
+    small_frame.to_csv(data, index=False)
+    model = tmp_path / "out" / "m.joblib"
+    assert main(["train", str(data), "-o", str(model), "--quiet", "--holdout", "0.2"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote" in out and "footer F1" in out
+    assert (tmp_path / "out" / "m.card.json").is_file()
+    assert main(["evaluate", str(data), "--model", str(model), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["footer"]["f1"] > 0.8
+
+
+def test_train_on_bad_labels_is_an_error_with_exit_1(capsys, tmp_path):
+    data = tmp_path / "bad.csv"
+    data.write_text("doc_id,text,label\na,Hello,footnote\n", encoding="utf-8")
+    assert main(["train", str(data), "-o", str(tmp_path / "m.joblib")]) == 1
+    assert "unknown label 'footnote'" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2():
+    with pytest.raises(SystemExit) as exc:
+        main(["train"])
+    assert exc.value.code == 2

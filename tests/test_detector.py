@@ -1,0 +1,122 @@
+"""attrib.analyze on the seed article and its variants, with the bundled model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import attrib
+
+ARABIC = "ظهرت في الأصل على www.argaam.com"
+
+
+def check_seed(result, text):
+    assert result.language == "en"
+    assert result.is_syndicated is True
+    assert result.source_domain == "argaam.com"
+    assert result.source_host == "www.argaam.com"
+    assert result.source_name is None
+    footers = result.footers
+    assert [f.text for f in footers] == [ARABIC]
+    assert footers[0].mixed_language is True
+    assert footers[0].language == "ar"
+    chrome = [s for s in result.segments if s.kind == "boilerplate"]
+    assert [s.text for s in chrome] == ["Leave a Comment"]
+    for seg in result.segments:
+        assert text[seg.start : seg.end] == seg.text
+        if seg.text != ARABIC:
+            assert seg.mixed_language is False, seg.text
+            assert seg.language == "en", seg.text
+        if seg.text not in (ARABIC, "Leave a Comment"):
+            assert seg.kind == "body", seg.text
+    assert ARABIC not in result.clean_text and "Leave a Comment" not in result.clean_text
+    assert result.clean_text.startswith("Putin arrives in North Korea")
+    assert 0.5 <= result.confidence <= 1.0
+
+
+def test_seed_article(seed_text):
+    result = attrib.analyze(seed_text)
+    check_seed(result, seed_text)
+    assert len(result.segments) == 16
+
+
+def test_seed_article_with_crlf(seed_text):
+    text = seed_text.replace("\n", "\r\n")
+    check_seed(attrib.analyze(text), text)
+
+
+def test_seed_article_with_the_footer_after_the_chrome(seed_text):
+    text = seed_text.replace(ARABIC + "\n\n", "").rstrip() + "\n\n" + ARABIC + "\n"
+    result = attrib.analyze(text)
+    check_seed(result, text)
+    assert result.segments[-1].text == ARABIC
+
+
+def test_seed_article_with_the_footer_glued_to_the_last_sentence(seed_text):
+    text = seed_text.replace("“ridiculous.”\n\n" + ARABIC, "“ridiculous.” " + ARABIC)
+    assert text != seed_text
+    result = attrib.analyze(text)
+    check_seed(result, text)
+    footer = result.footers[0]
+    last_body = [s for s in result.segments if s.kind == "body"][-1]
+    assert last_body.text.endswith("“ridiculous.”")
+    assert last_body.end < footer.start and text[footer.start : footer.end] == ARABIC
+
+
+def test_to_dict_is_json_ready_and_identical_in_two_fresh_processes(seed_text):
+    code = (
+        "import attrib, json, sys;"
+        "print(json.dumps(attrib.analyze(sys.stdin.read()).to_dict(), ensure_ascii=False))"
+    )
+    outs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            input=seed_text,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for _ in range(2)
+    ]
+    assert outs[0] == outs[1]
+    assert json.loads(outs[0]) == json.loads(json.dumps(attrib.analyze(seed_text).to_dict()))
+
+
+@pytest.mark.parametrize("value", [None, b"bytes", 42, ["a"]])
+def test_non_str_input_raises_type_error_naming_the_type(value):
+    with pytest.raises(TypeError, match=type(value).__name__):
+        attrib.analyze(value)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\r\n\t\u200b\n"])
+def test_empty_or_blank_text_gives_an_empty_result(text):
+    result = attrib.analyze(text)
+    assert result.segments == ()
+    assert result.language is None
+    assert result.is_syndicated is False and result.source_domain is None
+    assert result.confidence == 0.0
+
+
+def test_an_article_without_footer_is_not_syndicated():
+    text = (
+        "DUBAI (Reuters) - Oil prices rose on Tuesday after producers signalled they would keep "
+        "output curbs in place until the end of the year, traders said.\n\n"
+        "According to Reuters calculations, exports fell by 300,000 barrels a day in May, and "
+        "analysts expect the market to stay tight through the summer months.\n\n"
+        "Share this:"
+    )
+    result = attrib.analyze(text)
+    assert result.is_syndicated is False
+    assert result.source_domain is None
+    assert [s.kind for s in result.segments][:2] == ["body", "body"]
+
+
+def test_result_types_are_frozen(seed_text):
+    result = attrib.analyze(seed_text)
+    with pytest.raises(AttributeError):
+        result.language = "fr"
+    with pytest.raises(AttributeError):
+        result.segments[0].kind = "footer"

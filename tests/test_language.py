@@ -1,0 +1,79 @@
+"""Language: deterministic, masked, script first, short lines never flip mixed_language."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from attrib.language import article_language, guess, is_mixed, mask
+
+
+def test_urls_domains_and_emails_never_count_as_language():
+    assert guess("https://www.argaam.com/ar/article/1").language is None
+    assert guess("desk@example.com").language is None
+    assert "argaam" not in mask("ظهرت في الأصل على www.argaam.com")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("북한과 러시아의 관계가 강화되고 있다", "ko"),
+        ("東京の天気は明日から崩れる見込みです", "ja"),
+        ("北京时间周三晚间，央行宣布降息", "zh"),
+        ("北京時間週三晚間，央行宣布降息", "zh"),
+        ("รัฐบาลประกาศมาตรการใหม่วันนี้", "th"),
+        ("Η κυβέρνηση ανακοίνωσε νέα μέτρα", "el"),
+    ],
+)
+def test_script_settles_the_language(text, code):
+    assert guess(text).language == code
+
+
+def test_same_answer_in_fresh_processes():
+    code = (
+        "from attrib.language import guess;"
+        "print([guess(t).language for t in ['Hola amigos de la casa', 'Sono qui', 'Ja tak']])"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(2)
+    }
+    assert len(runs) == 1
+
+
+def test_the_callers_langdetect_seed_is_left_alone():
+    from langdetect import DetectorFactory
+
+    before = DetectorFactory.seed
+    guess("Un texte en français pour tester la détection")
+    assert DetectorFactory.seed == before
+
+
+def test_dominant_language_is_weighted_by_letters():
+    guesses = [
+        guess("Russian President Vladimir Putin arrived in North Korea on Wednesday."),
+        guess("He praised the common approach at the United Nations, officials said."),
+        guess("ظهرت في الأصل على www.argaam.com"),
+    ]
+    assert article_language(guesses) == "en"
+
+
+def test_foreign_script_line_is_mixed_but_short_same_script_lines_are_not():
+    assert is_mixed(guess("ظهرت في الأصل على www.argaam.com"), "en", "Latn") == ("ar", True)
+    assert is_mixed(guess("Leave a Comment"), "en", "Latn")[1] is False
+    assert is_mixed(guess("Reuters"), "fr", "Latn")[1] is False
+    assert is_mixed(guess("Kim Jong Un"), "de", "Latn")[1] is False
+    assert is_mixed(guess("2024"), "en", "Latn") == (None, False)
+
+
+def test_a_long_quotation_in_another_latin_language_is_mixed():
+    quote = "We are ready to work with our partners in Paris on this difficult question, the minister said."
+    assert is_mixed(guess(quote), "fr", "Latn") == ("en", True)
+
+
+def test_kanji_only_line_of_a_japanese_article_is_not_mixed():
+    assert is_mixed(guess("東京都知事選挙"), "ja", "Kana") == ("ja", False)
