@@ -57,6 +57,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     e = sub.add_parser("evaluate", help="measure a model on labeled data")
     e.add_argument("data", help="labeled data: doc_id, text, label per segment")
     e.add_argument("--json", action="store_true", help="print all metrics as JSON")
+    how = e.add_mutually_exclusive_group()
+    how.add_argument(
+        "--group-split",
+        action="store_true",
+        help="cross-validate, holding out whole phrasing families (column --group-column)",
+    )
+    how.add_argument(
+        "--leave-language-out",
+        action="store_true",
+        help="cross-validate, holding out one body language at a time (column language)",
+    )
+    e.add_argument("--group-column", default="footer_family", help="phrasing family column")
+    e.add_argument("--folds", type=int, default=5, help="folds of --group-split (default 5)")
+    e.add_argument("--quiet", action="store_true", help="no progress on stderr")
     _add_model(e)
     return parser.parse_args(argv)
 
@@ -142,9 +156,28 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .training import evaluate_model, read_table
+    from .training import cross_validate, evaluate_model, read_table
 
-    metrics = evaluate_model(read_table(args.data), model=_load(args))
+    frame = read_table(args.data)
+    if args.group_split or args.leave_language_out:
+        if args.model:
+            raise InputError(
+                "--model does not go with cross-validation, which trains its own models"
+            )
+
+        def progress(msg: str) -> None:
+            if not args.quiet:
+                print(f"attrib evaluate: {msg}", file=sys.stderr, flush=True)
+
+        metrics = cross_validate(
+            frame,
+            split="group" if args.group_split else "language",
+            group_column=args.group_column,
+            folds=args.folds,
+            progress=progress,
+        )
+    else:
+        metrics = evaluate_model(frame, model=_load(args))
     if args.json:
         print(json.dumps(metrics, ensure_ascii=False, indent=2))
         return 0

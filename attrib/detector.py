@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .domains import find_hosts
-from .features import Record, build_records
+from .features import Record, build_records, is_paragraph
 from .language import Guess, article_language, guess, is_mixed
 from .result import Attribution, Segment
 from .segment import Span, split_lines, tail_starts
@@ -88,12 +88,11 @@ class Detector:
     footer_threshold
         Footer probability from which a segment is a footer.
     split_threshold
-        Footer probability from which a sentence at the end of a line is split off as an
-        inline footer (higher, because a wrong split cuts a body paragraph).
+        Footer probability from which the end of a line is split off as an inline footer.
     """
 
     def __init__(
-        self, model: Any, *, footer_threshold: float = 0.5, split_threshold: float = 0.8
+        self, model: Any, *, footer_threshold: float = 0.5, split_threshold: float = 0.5
     ) -> None:
         self.model = model
         self.footer_threshold = footer_threshold
@@ -128,7 +127,10 @@ def _inline_footers(
     """Find footers glued to the end of a line: {line: (tail start, head kind, score, p)}.
 
     Each candidate end of a line is read as its own line after the head, and the head as a
-    line of its own; a split needs a footer-like tail and a head that is not a footer.
+    line of its own; a split needs a footer-like tail after a paragraph-long head that is not
+    a footer. A shorter head is no paragraph to glue a footer to: such a line is a footer of
+    several sentences ("… republished with permission. Read the original here:"), a bio or a
+    caption, and stays whole.
     """
     candidates: list[tuple[int, int]] = []
     extra: list[Record] = []
@@ -156,6 +158,8 @@ def _inline_footers(
         tail, head = proba[2 * k], proba[2 * k + 1]
         p = float(tail[detector._footer])
         if p < detector.split_threshold or head[detector._footer] >= detector.footer_threshold:
+            continue
+        if not is_paragraph(text[spans[i].start : start]):
             continue
         if i not in best or p > best[i][3]:
             head_kind, head_score = detector._kind(head)

@@ -40,7 +40,21 @@ _COPYRIGHT = re.compile(
 )
 _WRAPPED = re.compile(r"^[(\[（【«\"“—–-].*[)\]）】»\"”]?$")
 _TERMINAL = re.compile(r"[.!?。！？؟।…][\"'”’»」』)\]]*$")
-_LONG_LINE = 160  # characters: a paragraph rather than a caption, credit or chrome line
+PARAGRAPH_CHARS = 160  # a line this long is a paragraph, not a caption, credit or chrome line
+_DENSE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")  # CJK, Hangul, Thai
+
+
+def is_paragraph(text: str) -> bool:
+    """True for a paragraph-long line; scripts without spaces pack more into a character.
+
+    >>> is_paragraph("Photo: AFP"), is_paragraph("東京" * 40)
+    (False, True)
+    """
+    n = len(text)
+    if n >= PARAGRAPH_CHARS:
+        return True
+    return n >= PARAGRAPH_CHARS * 0.4 and len(_DENSE.findall(text)) * 2 >= n
+
 
 # Words that often appear in syndication credits, in many languages (lowercase substrings).
 SYNDICATION_CUES = tuple(
@@ -131,7 +145,7 @@ def build_records(
     The same function serves training and prediction, so the features cannot drift apart.
     """
     n = len(texts)
-    long_flags = [len(t) >= _LONG_LINE for t in texts]
+    long_flags = [is_paragraph(t) for t in texts]
     long_after = [0] * n
     running = 0
     for i in range(n - 1, -1, -1):
@@ -198,7 +212,7 @@ CONTEXT_FEATURES: tuple[str, ...] = (
     "next_has_host", "next_host_only", "next_syndication_cues", "next_is_long", "next_is_empty",
     "ends_colon", "mid_article", "after_last_paragraph", "mid_x_colon_label", "mid_x_host",
     "mid_x_syndication_cues", "long_x_host", "long_x_syndication_cues", "end_x_host",
-    "end_x_syndication_cues",
+    "end_x_syndication_cues", "colon_x_next_host", "colon_x_next_empty",
 )  # fmt: skip
 
 
@@ -215,9 +229,10 @@ def _context_vector(r: Record) -> list[float]:
     next_cues = _line_cues(nxt) if nxt else (0.0,) * 5
     mid = float(r["long_before"] > 0 and r["long_after"] > 0)
     end = float(r["long_after"] == 0 and r["long_before"] > 0)
-    is_long = float(length >= _LONG_LINE)
+    is_long = float(is_paragraph(text))
     colon_label = float(bool(_COLON_LABEL.match(text)))
     synd = own[3] / 3
+    ends_colon = float(text.rstrip().endswith((":", "：")))
     return [
         i / (n - 1) if n > 1 else 1.0,
         float(i == 0),
@@ -249,13 +264,13 @@ def _context_vector(r: Record) -> list[float]:
         prev_cues[2],
         prev_cues[3] / 3,
         float(prev.rstrip().endswith((":", "："))),
-        float(len(prev) >= _LONG_LINE),
+        float(is_paragraph(prev)),
         next_cues[0],
         next_cues[2],
         next_cues[3] / 3,
-        float(len(nxt) >= _LONG_LINE),
+        float(is_paragraph(nxt)),
         float(not nxt),
-        float(text.rstrip().endswith((":", "："))),
+        ends_colon,
         mid,
         end,
         mid * colon_label,
@@ -265,6 +280,8 @@ def _context_vector(r: Record) -> list[float]:
         is_long * synd,
         end * own[0],
         end * synd,
+        ends_colon * next_cues[0],
+        ends_colon * float(not nxt),
     ]
 
 

@@ -11,7 +11,9 @@ import datetime as _dt
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from .segment import split_lines
 __all__ = [
     "Document",
     "documents_from_frame",
+    "cross_validate",
     "evaluate_model",
     "read_table",
     "records_for",
@@ -130,7 +133,7 @@ def validate_frame(frame: pd.DataFrame) -> pd.DataFrame:
 class Document:
     """The segments of one labeled document, in order."""
 
-    __slots__ = ("doc_id", "texts", "labels", "source_domain", "rows")
+    __slots__ = ("doc_id", "texts", "labels", "source_domain", "rows", "language", "group")
 
     def __init__(
         self,
@@ -145,28 +148,40 @@ class Document:
         self.labels = labels
         self.source_domain = source_domain
         self.rows = rows
+        self.language: str | None = None
+        self.group: str | None = None
 
 
-def documents_from_frame(df: pd.DataFrame) -> list[Document]:
-    """Group a validated frame into documents, keeping the order of first appearance."""
-    has_domain = "source_domain" in df.columns
+def documents_from_frame(df: pd.DataFrame, group_column: str | None = None) -> list[Document]:
+    """Group a validated frame into documents, keeping the order of first appearance.
+
+    A document's language is the most common ``language`` of its body rows (if the column
+    exists); its group is the first non-empty value of ``group_column`` (if given).
+    """
+    n = len(df)
+    domains = df["source_domain"] if "source_domain" in df.columns else [None] * n
+    languages = df["language"] if "language" in df.columns else [None] * n
+    groups = df[group_column] if group_column else [None] * n
     docs: dict[str, Document] = {}
-    for row, (doc_id, text, label, dom) in enumerate(
-        zip(
-            df["doc_id"],
-            df["text"],
-            df["label"],
-            df["source_domain"] if has_domain else [None] * len(df),
-            strict=True,
-        )
+    votes: dict[str, Counter[str]] = {}
+    for row, (doc_id, text, label, dom, lang, grp) in enumerate(
+        zip(df["doc_id"], df["text"], df["label"], domains, languages, groups, strict=True)
     ):
         doc = docs.get(doc_id)
         if doc is None:
-            domain = str(dom).strip().lower() if has_domain and dom is not None else ""
+            domain = str(dom).strip().lower() if isinstance(dom, str) else ""
             doc = docs[doc_id] = Document(doc_id, [], [], domain or None, [])
+            votes[doc_id] = Counter()
         doc.texts.append(text)
         doc.labels.append(label)
         doc.rows.append(row)
+        if label == "body" and isinstance(lang, str) and lang.strip():
+            votes[doc_id][lang.strip()] += 1
+        if doc.group is None and isinstance(grp, str) and grp.strip():
+            doc.group = grp.strip()
+    for doc_id, doc in docs.items():
+        common = votes[doc_id].most_common(1)
+        doc.language = common[0][0] if common else None
     return list(docs.values())
 
 
@@ -285,59 +300,81 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": tp + fn}
 
 
-def evaluate_documents(
-    model: Any, docs: Sequence[Document], languages: Sequence[str | None] | None = None
-) -> dict[str, Any]:
-    """Run the whole detector on each labeled document and compare with its labels.
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """What the detector said about one labeled document."""
 
-    The document is rebuilt as text (one segment per line), analysed as a user's article would
-    be, and each labeled line gets the predicted kind (``footer`` if any piece of it is one).
+    kinds: tuple[str, ...]
+    domain: str | None
+    language: str | None
+
+
+def predict_documents(model: Any, docs: Sequence[Document]) -> list[Prediction]:
+    """Run the whole detector on each labeled document, as on a user's article.
+
+    The document is rebuilt as text (one segment per line) and each labeled line gets the
+    predicted kind (``footer`` if any piece of it is one, after inline splitting).
     """
     detector = Detector(model)
+    out = []
+    for doc in docs:
+        text = "\n".join(doc.texts)
+        result = analyze_spans(detector, text, split_lines(text))
+        kinds = []
+        offset = 0
+        for t in doc.texts:
+            s, e = offset, offset + len(t)
+            offset = e + 1
+            found = [seg.kind for seg in result.segments if seg.start < e and seg.end > s]
+            kinds.append("footer" if "footer" in found else (found[0] if found else "body"))
+        out.append(Prediction(tuple(kinds), result.source_domain, result.language))
+    return out
+
+
+def score_predictions(
+    docs: Sequence[Document], preds: Sequence[Prediction], languages: Sequence[str | None]
+) -> dict[str, Any]:
+    """Per-class precision/recall/F1, confusion, footer F1 per language, domain accuracy."""
     gold: list[str] = []
     pred: list[str] = []
     per_lang: dict[str, list[tuple[str, str]]] = {}
     domain_total = domain_hits = 0
-    for k, doc in enumerate(docs):
-        text = "\n".join(doc.texts)
-        result = analyze_spans(detector, text, split_lines(text))
-        line_kind = []
-        offset = 0
-        bounds = []
-        for t in doc.texts:
-            bounds.append((offset, offset + len(t)))
-            offset += len(t) + 1
-        for s, e in bounds:
-            kinds = [seg.kind for seg in result.segments if seg.start < e and seg.end > s]
-            line_kind.append("footer" if "footer" in kinds else (kinds[0] if kinds else "body"))
+    for doc, p, lang in zip(docs, preds, languages, strict=True):
         gold.extend(doc.labels)
-        pred.extend(line_kind)
-        lang = (languages[k] if languages else None) or result.language or "?"
-        per_lang.setdefault(lang, []).extend(zip(doc.labels, line_kind, strict=True))
-        if doc.source_domain is not None or "footer" in doc.labels:
+        pred.extend(p.kinds)
+        key = lang or p.language or "?"
+        per_lang.setdefault(key, []).extend(zip(doc.labels, p.kinds, strict=True))
+        if doc.source_domain is not None:
             domain_total += 1
-            domain_hits += result.source_domain == doc.source_domain
+            domain_hits += p.domain == doc.source_domain
     out: dict[str, Any] = {"segments": len(gold), "documents": len(docs)}
+    pairs = list(zip(gold, pred, strict=True))
     for kind in KINDS:
-        tp = sum(g == kind and p == kind for g, p in zip(gold, pred, strict=True))
-        fp = sum(g != kind and p == kind for g, p in zip(gold, pred, strict=True))
-        fn = sum(g == kind and p != kind for g, p in zip(gold, pred, strict=True))
-        out[kind] = _prf(tp, fp, fn)
+        out[kind] = _prf_pairs(pairs, kind)
     out["confusion"] = {
-        g: {p: sum(a == g and b == p for a, b in zip(gold, pred, strict=True)) for p in KINDS}
-        for g in KINDS
+        g: {k: sum(a == g and b == k for a, b in pairs) for k in KINDS} for g in KINDS
     }
     out["footer_f1_by_language"] = {
-        lang: _prf(
-            sum(g == "footer" and p == "footer" for g, p in pairs),
-            sum(g != "footer" and p == "footer" for g, p in pairs),
-            sum(g == "footer" and p != "footer" for g, p in pairs),
-        )["f1"]
-        for lang, pairs in sorted(per_lang.items())
+        lang: _prf_pairs(lp, "footer")["f1"] for lang, lp in sorted(per_lang.items())
     }
     out["domain_accuracy"] = round(domain_hits / domain_total, 4) if domain_total else None
     out["domain_documents"] = domain_total
     return out
+
+
+def _prf_pairs(pairs: Sequence[tuple[str, str]], kind: str) -> dict[str, float]:
+    tp = sum(g == kind and p == kind for g, p in pairs)
+    fp = sum(g != kind and p == kind for g, p in pairs)
+    fn = sum(g == kind and p != kind for g, p in pairs)
+    return _prf(tp, fp, fn)
+
+
+def evaluate_documents(
+    model: Any, docs: Sequence[Document], languages: Sequence[str | None] | None = None
+) -> dict[str, Any]:
+    """Predict and score labeled documents in one call."""
+    langs = list(languages) if languages is not None else [d.language for d in docs]
+    return score_predictions(docs, predict_documents(model, docs), langs)
 
 
 def evaluate_model(frame: pd.DataFrame, *, model: Any = None) -> dict[str, Any]:
@@ -346,13 +383,87 @@ def evaluate_model(frame: pd.DataFrame, *, model: Any = None) -> dict[str, Any]:
         from .detector import default_detector
 
         model = default_detector().model
+    docs = documents_from_frame(validate_frame(frame))
+    return evaluate_documents(model, docs)
+
+
+def cross_validate(
+    frame: pd.DataFrame,
+    *,
+    split: str = "group",
+    group_column: str = "footer_family",
+    folds: int = 5,
+    params: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Measure generalisation: train on some documents, evaluate on the others, for every fold.
+
+    ``split="group"`` holds out whole phrasing families (``group_column``; documents without one
+    are spread over the folds), ``split="language"`` holds out one body language at a time.
+    Every document is predicted by a model that never saw its group or language.
+    """
     df = validate_frame(frame)
-    docs = documents_from_frame(df)
-    languages = None
-    if "language" in df.columns:
-        first = df.groupby("doc_id", sort=False)["language"].first()
-        languages = [str(first[d.doc_id]) or None for d in docs]
-    return evaluate_documents(model, docs, languages)
+    if split == "group" and group_column not in df.columns:
+        raise DataSchemaError(
+            f"--group-split needs a {group_column!r} column naming each footer's phrasing family"
+        )
+    if split == "language" and "language" not in df.columns:
+        raise DataSchemaError("--leave-language-out needs a 'language' column")
+    if split not in ("group", "language"):
+        raise InputError(f"unknown split {split!r}: use 'group' or 'language'")
+    docs = documents_from_frame(df, group_column if split == "group" else None)
+    per_doc: list[list[Record]] = []
+    for k, doc in enumerate(docs, 1):
+        per_doc.append(records_for(doc.texts))
+        if progress and (k % 250 == 0 or k == len(docs)):
+            progress(f"features: {k}/{len(docs)} documents")
+    if split == "language":
+        keys = [d.language or "?" for d in docs]
+        fold_of = {key: key for key in sorted(set(keys))}
+    else:
+        keys = [d.group or f"doc:{d.doc_id}" for d in docs]
+        families = sorted({k for k, d in zip(keys, docs, strict=True) if d.group})
+        fold_of = {fam: f"fold{i % folds}" for i, fam in enumerate(families)}
+        for i, (key, doc) in enumerate(zip(keys, docs, strict=True)):
+            if not doc.group:
+                fold_of[key] = f"fold{i % folds}"
+    fold_keys = sorted(set(fold_of.values()))
+    preds: list[Prediction | None] = [None] * len(docs)
+    per_fold: dict[str, dict[str, Any]] = {}
+    all_params = {**DEFAULT_PARAMS, **(params or {})}
+    for n, fold in enumerate(fold_keys, 1):
+        test = [i for i, key in enumerate(keys) if fold_of[key] == fold]
+        train = [i for i, key in enumerate(keys) if fold_of[key] != fold]
+        X = [r for i in train for r in per_doc[i]]
+        y = [lab for i in train for lab in docs[i].labels]
+        if "footer" not in y:
+            continue
+        if progress:
+            progress(
+                f"fold {n}/{len(fold_keys)} ({fold}): training on {len(train)}, testing on {len(test)} documents"
+            )
+        model = build_pipeline(**all_params).fit(X, y)
+        fold_docs = [docs[i] for i in test]
+        fold_preds = predict_documents(model, fold_docs)
+        for i, p in zip(test, fold_preds, strict=True):
+            preds[i] = p
+        per_fold[fold] = score_predictions(fold_docs, fold_preds, [d.language for d in fold_docs])
+    kept = [i for i, p in enumerate(preds) if p is not None]
+    out = score_predictions(
+        [docs[i] for i in kept], [preds[i] for i in kept], [docs[i].language for i in kept]
+    )
+    f1s = {fold: m["footer"]["f1"] for fold, m in per_fold.items() if m["footer"]["support"]}
+    out["split"] = split
+    out["folds"] = {
+        fold: {
+            "footer_f1": m["footer"]["f1"],
+            "documents": m["documents"],
+            "domain_accuracy": m["domain_accuracy"],
+        }
+        for fold, m in per_fold.items()
+    }
+    out["mean_fold_footer_f1"] = round(sum(f1s.values()) / len(f1s), 4) if f1s else None
+    return out
 
 
 def ensure_writable(path: str | Path) -> Path:

@@ -5,7 +5,7 @@
 
 Base articles (news prose with the hard negatives of LABELING.md, site chrome, no footers) are
 written per language in data/sources/articles. Each becomes several variants: some paragraphs
-dropped, extra chrome, and for about 55% of them one or two syndication footers drawn from the
+dropped, extra chrome, and for about 58% of them one or two syndication footers drawn from the
 templates in data/sources/footers, in the article's language or another one, naming an outlet
 from data/sources/outlets.tsv with its host written in one of many forms.
 """
@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "sources"
 OUT = HERE / "train.csv"
 SEED = 20261127
-VARIANTS = 8
+VARIANTS = 9
 COLUMNS = (
     "doc_id", "text", "label", "mixed", "language",
     "source_domain", "source_host", "source_name", "footer_family", "base_id",
@@ -68,14 +68,14 @@ def load_sources() -> tuple:
         ]
         for p in sorted((SOURCES / "chrome").glob("*.txt"))
     }
-    footers = {
-        p.stem: [(r["family"], r["template"]) for r in read_tsv(p)]
-        for p in sorted((SOURCES / "footers").glob("*.tsv"))
-    }
-    mentions = {
-        p.stem: [(r["kind"], r["template"]) for r in read_tsv(p)]
-        for p in sorted((SOURCES / "mentions").glob("*.tsv"))
-    }
+    footers: dict[str, list[tuple[str, str]]] = {}
+    for folder in ("footers", "footers_more"):
+        for p in sorted((SOURCES / folder).glob("*.tsv")):
+            footers.setdefault(p.stem, []).extend((r["family"], r["template"]) for r in read_tsv(p))
+    mentions: dict[str, list[tuple[str, str]]] = {}
+    for folder in ("mentions", "mentions_more"):
+        for p in sorted((SOURCES / folder).glob("*.tsv")):
+            mentions.setdefault(p.stem, []).extend((r["kind"], r["template"]) for r in read_tsv(p))
     outlets: dict[str, list[tuple[str, str]]] = {}
     for r in read_tsv(SOURCES / "outlets.tsv"):
         outlets.setdefault(r["lang"], []).append((r["name"], r["domain"]))
@@ -169,7 +169,7 @@ def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list
             body_rows = [
                 i for i, r in enumerate(rows) if r[0] == "body" and i > 0 and len(r[1]) > 120
             ]
-            if kind in ("site-mention", "outlet-mention") and body_rows and rng.random() < 0.7:
+            if kind in ("site-mention", "outlet-mention") and body_rows and rng.random() < 0.6:
                 i = rng.choice(body_rows)
                 label, text, mixed, family = rows[i]
                 rows[i] = (label, f"{text} {sentence}", mixed, family)
@@ -186,7 +186,7 @@ def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list
         else:
             rows.insert(rng.randint(0, 1), entry)
     meta = {"source_domain": "", "source_host": "", "source_name": "", "footer_family": ""}
-    if k % 8 < 4 or (k % 8 == 4 and rng.random() < 0.5):  # about 55% syndicated
+    if rng.random() < 0.58:  # about 58% of the variants are syndicated
         n_footers = 2 if rng.random() < 0.15 else 1
         placed_domain = False
         for j in range(n_footers):
