@@ -72,6 +72,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     e.add_argument("--folds", type=int, default=5, help="folds of --group-split (default 5)")
     e.add_argument("--quiet", action="store_true", help="no progress on stderr")
     _add_model(e)
+
+    sheet = sub.add_parser(
+        "label-sheet",
+        help="segment articles into the training format, predictions pre-filled, to correct by hand",
+    )
+    sheet.add_argument(
+        "articles", help="a CSV/Parquet/JSONL of articles, a .txt file or a folder of .txt"
+    )
+    sheet.add_argument(
+        "-o", "--output", required=True, metavar="SHEET", help="sheet to write (.csv)"
+    )
+    sheet.add_argument("--text-column", default="text", help="column holding the article text")
+    sheet.add_argument("--id-column", help="column holding an article id (default: row number)")
+    _add_model(sheet)
     return parser.parse_args(argv)
 
 
@@ -203,11 +217,35 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_label_sheet(args: argparse.Namespace) -> int:
+    from .training import label_sheet, read_articles
+
+    articles = read_articles(args.articles, args.text_column)
+    id_column = args.id_column or ("id" if "id" in articles.columns else None)
+    sheet = label_sheet(
+        articles, text_column=args.text_column, id_column=id_column, model=_load(args)
+    )
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sheet.to_csv(out, index=False)
+    n_docs = sheet["doc_id"].nunique()
+    print(
+        f"wrote {out}: {len(sheet)} segments of {n_docs} articles; correct the label column, then"
+    )
+    print(f"  attrib train {out} -o my-model.joblib")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 error, 2 usage)."""
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="attrib: %(message)s")
-    handlers = {"analyze": _cmd_analyze, "train": _cmd_train, "evaluate": _cmd_evaluate}
+    handlers = {
+        "analyze": _cmd_analyze,
+        "train": _cmd_train,
+        "evaluate": _cmd_evaluate,
+        "label-sheet": _cmd_label_sheet,
+    }
     try:
         return handlers[args.command](args)
     except AttribError as exc:

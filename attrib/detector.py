@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .domains import find_hosts
+from .domains import Host, find_hosts
 from .features import Record, build_records, is_paragraph
 from .language import Guess, article_language, guess, is_mixed
 from .result import Attribution, Segment
@@ -58,6 +58,19 @@ def _outlet_names() -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 
 _AFTER_COLON = re.compile(r"[:：]\s*([^:：]{2,60}?)[\s.。]*$")
+
+
+_SURE = 0.75  # footers at least this likely speak before less certain ones
+
+
+def _source_host(footers: Sequence[Segment]) -> Host | None:
+    """The host of the first sure footer that writes one, else of the first footer that does."""
+    found = [
+        (seg.score < _SURE, i, hosts[0])
+        for i, seg in enumerate(footers)
+        if (hosts := find_hosts(seg.text))
+    ]
+    return min(found, key=lambda t: (t[0], t[1]))[2] if found else None
 
 
 def source_name(footers: Sequence[Segment]) -> str | None:
@@ -205,7 +218,7 @@ def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attri
         for (s, kind, score), (lang, mixed) in zip(pieces, final.segments, strict=True)
     )
     footers = tuple(s for s in segments if s.kind == "footer")
-    host = next((h for f in footers for h in find_hosts(f.text)), None)
+    host = _source_host(footers)
     confidence = max(
         [float(p[detector._footer]) for p in line_proba] + [v[3] for v in split_at.values()]
     )

@@ -16,12 +16,21 @@ __all__ = ["Host", "find_hosts", "registrable_domain"]
 
 _DOTS = "．。｡"
 _INVISIBLE_RE = re.compile(f"[{INVISIBLE}]")
-# A host: labels of letters, digits or hyphens joined by ASCII or full-width dots, optionally
-# behind a scheme, ending in a label that starts with a letter (so "3.5" and "v1.2" are not hosts).
-_HOST = re.compile(
+# ASCII hosts: labels of letters, digits or hyphens joined by ASCII or full-width dots, optionally
+# behind a scheme, ending in a label that starts with a letter (so "3.5" and "v1.2" are not
+# hosts). Letters of other scripts may touch them: "本文转载自people.com.cn", "www.samakal.com-এ".
+_ASCII_HOST = re.compile(
+    r"(?<![A-Za-z0-9@.．。｡\u00c0-\u024f\u1e00-\u1eff-])"
+    r"(?:(?:https?|ftp)://)?"
+    rf"((?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?[.{_DOTS}]\u200b?)+"
+    r"(?:[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]|xn--[A-Za-z0-9-]+))"
+    r"(?![A-Za-z0-9@\u00c0-\u024f\u1e00-\u1eff]|-[A-Za-z0-9]|[.．。｡][A-Za-z0-9])",
+)
+# Internationalised hosts: the same with letters of any script, each label in one script.
+_IDN_HOST = re.compile(
     r"(?<![\w@.．。｡-])"
     r"(?:(?:https?|ftp)://)?"
-    rf"((?:[^\W_](?:[\w-]*[^\W_])?[.{_DOTS}]\u200b?)+(?:[^\W\d_][\w-]*[^\W_]|xn--[\w-]+))"
+    rf"((?:[^\W_](?:[\w-]*[^\W_])?[.{_DOTS}]\u200b?)+[^\W\d_](?:[\w-]*[^\W_])?)"
     r"(?![\w@-]|[.．。｡][^\W_])",
 )
 _NOT_SOURCES = frozenset({"creativecommons.org"})
@@ -79,6 +88,16 @@ def registrable_domain(host: str) -> str | None:
     return f"{result.domain}.{result.suffix}"
 
 
+def _one_script_per_label(host: str) -> bool:
+    from .language import script_of
+
+    for label in re.split(f"[.{_DOTS}]", host):
+        _, counts = script_of(label)
+        if len(counts) > 1:
+            return False
+    return True
+
+
 def find_hosts(text: str) -> tuple[Host, ...]:
     """Return every host in ``text`` that has a registrable domain, in order.
 
@@ -89,14 +108,28 @@ def find_hosts(text: str) -> tuple[Host, ...]:
     ['lemonde.fr']
     >>> [h.written for h in find_hosts("ظهرت في الأصل على www.argaam.com")]
     ['www.argaam.com']
+    >>> [h.domain for h in find_hosts("本文转载自people.com.cn，如有侵权请联系删除")]
+    ['people.com.cn']
     """
     clean = _INVISIBLE_RE.sub("\u200b", text) if _INVISIBLE_RE.search(text) else text
+    found: dict[int, tuple[int, str]] = {}
+    for m in _ASCII_HOST.finditer(clean):
+        found[m.start(1)] = (m.end(1), m.group(1))
+    if not clean.isascii():
+        taken = [(s, e) for s, (e, _) in found.items()]
+        for m in _IDN_HOST.finditer(clean):
+            raw = m.group(1)
+            if raw.isascii() or not _one_script_per_label(raw.replace("\u200b", "")):
+                continue
+            if any(m.start(1) < e and s < m.end(1) for s, e in taken):
+                continue
+            found[m.start(1)] = (m.end(1), raw)
     hosts = []
-    for m in _HOST.finditer(clean):
-        raw = m.group(1)
+    for start in sorted(found):
+        end, raw = found[start]
         domain = registrable_domain(raw)
         if domain is None or domain in _NOT_SOURCES:
             continue
         written = _INVISIBLE_RE.sub("", raw).lower()
-        hosts.append(Host(m.start(1), m.end(1), written, domain))
+        hosts.append(Host(start, end, written, domain))
     return tuple(hosts)

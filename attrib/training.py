@@ -473,3 +473,84 @@ def ensure_writable(path: str | Path) -> Path:
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is not a folder")
     return p
+
+
+SHEET_COLUMNS = (
+    "doc_id", "segment", "start", "end", "text", "label", "score", "mixed", "language",
+    "source_domain",
+)  # fmt: skip
+
+
+def label_sheet(
+    articles: pd.DataFrame,
+    *,
+    text_column: str = "text",
+    id_column: str | None = None,
+    model: Any = None,
+) -> pd.DataFrame:
+    """Segment articles into the labeled-data format with the model's predictions pre-filled.
+
+    A person corrects the ``label`` (and ``mixed``) columns instead of writing them; the sheet
+    then trains as it is (``attrib train SHEET.csv``): extra columns are ignored.
+
+    Raises
+    ------
+    InputError
+        The text or id column is missing.
+    """
+    from .detector import Detector, default_detector
+
+    if text_column not in articles.columns:
+        raise InputError(
+            f"no column {text_column!r} (found: {', '.join(map(str, articles.columns))}); "
+            "name the text column with --text-column"
+        )
+    if id_column is not None and id_column not in articles.columns:
+        raise InputError(f"no id column {id_column!r}")
+    detector = default_detector() if model is None else Detector(model)
+    rows: list[dict[str, Any]] = []
+    ids = articles[id_column] if id_column else [f"doc{i + 1}" for i in range(len(articles))]
+    for doc_id, text in zip(ids, articles[text_column], strict=True):
+        if not isinstance(text, str) or not text.strip():
+            continue
+        result = detector.analyze(text)
+        for k, seg in enumerate(result.segments):
+            rows.append(
+                {
+                    "doc_id": str(doc_id),
+                    "segment": k,
+                    "start": seg.start,
+                    "end": seg.end,
+                    "text": seg.text.replace("\r", " ").replace("\n", " "),
+                    "label": seg.kind,
+                    "score": round(seg.score, 4),
+                    "mixed": int(seg.mixed_language),
+                    "language": seg.language or "",
+                    "source_domain": result.source_domain or "",
+                }
+            )
+    return pd.DataFrame(rows, columns=list(SHEET_COLUMNS))
+
+
+def read_articles(path: str | Path, text_column: str = "text") -> pd.DataFrame:
+    """Articles to label: a table file, one ``.txt`` article, or a folder of ``.txt`` files."""
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(p.glob("*.txt"))
+        if not files:
+            raise InputError(f"{p}: no .txt files in this folder")
+        return pd.DataFrame(
+            {"id": [f.stem for f in files], text_column: [_read_txt(f) for f in files]}
+        )
+    if p.suffix.lower() == ".txt":
+        return pd.DataFrame({"id": [p.stem], text_column: [_read_txt(p)]})
+    return read_table(p)
+
+
+def _read_txt(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not valid UTF-8 (byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read: {exc.strerror or exc}") from None

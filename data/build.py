@@ -157,7 +157,7 @@ def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list
     if k > 0 and len(body_idx) > 3 and rng.random() < 0.6:
         for i in sorted(rng.sample(body_idx, rng.randint(1, 2)), reverse=True):
             del segs[i]
-    rows = [(s.label, s.text, s.mixed_language, "") for s in segs]
+    rows = [(s.label, s.text, s.mixed_language, "", None) for s in segs]
     # hard negatives: sites and outlets mentioned in the story, bios and closing lines
     if mentions.get(lang) and rng.random() < 0.6:
         for _ in range(rng.choice((1, 1, 2))):
@@ -171,24 +171,23 @@ def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list
             ]
             if kind in ("site-mention", "outlet-mention") and body_rows and rng.random() < 0.6:
                 i = rng.choice(body_rows)
-                label, text, mixed, family = rows[i]
-                rows[i] = (label, f"{text} {sentence}", mixed, family)
+                label, text, mixed, family, src = rows[i]
+                rows[i] = (label, f"{text} {sentence}", mixed, family, src)
             else:
                 last_body = max(i for i, r in enumerate(rows) if r[0] == "body")
-                rows.insert(last_body + 1, ("body", sentence, None, ""))
+                rows.insert(last_body + 1, ("body", sentence, None, "", None))
     # extra chrome: in the article's language, sometimes English on a non-English page
     for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
         chrome_lang = "en" if lang != "en" and rng.random() < 0.15 else lang
         line = rng.choice(chrome[chrome_lang])
-        entry = ("boilerplate", line, chrome_lang if chrome_lang != lang else None, "")
+        entry = ("boilerplate", line, chrome_lang if chrome_lang != lang else None, "", None)
         if rng.random() < 0.75:
             rows.append(entry)
         else:
             rows.insert(rng.randint(0, 1), entry)
-    meta = {"source_domain": "", "source_host": "", "source_name": "", "footer_family": ""}
+    meta = {"source_domain": "", "source_host": "", "source_name": ""}
     if rng.random() < 0.58:  # about 58% of the variants are syndicated
         n_footers = 2 if rng.random() < 0.15 else 1
-        placed_domain = False
         for j in range(n_footers):
             foreign = rng.random() < 0.35
             f_lang = rng.choice(sorted(footers)) if foreign else lang
@@ -197,13 +196,8 @@ def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list
             title = segs[0].text if f_lang == lang else name
             lines, written = fill(rng, template, name, domain, title)
             mixed = f_lang if f_lang != lang else None
-            new = [("footer", line, mixed, family) for line in lines]
-            if written and not placed_domain:
-                meta.update(source_domain=domain, source_host=written, source_name="")
-                placed_domain = True
-            elif not placed_domain and not meta["source_name"]:
-                meta["source_name"] = name
-            meta["footer_family"] = meta["footer_family"] or family
+            source = (domain, written, name)
+            new = [("footer", line, mixed, family, source) for line in lines]
             if family == "header-credit" or (j == 0 and rng.random() < 0.08):
                 at = 1 if rng.random() < 0.5 else 0
             else:
@@ -216,8 +210,16 @@ def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list
                     tail += 1
                 at = len(rows) - tail
             rows[at:at] = new
+    # The answer, as the labeling rules give it: the first footer in the text that writes a
+    # domain; with none, the first footer's outlet name.
+    sources = [r[4] for r in rows if r[0] == "footer"]
+    with_host = [src for src in sources if src[1]]
+    if with_host:
+        meta.update(source_domain=with_host[0][0], source_host=with_host[0][1])
+    elif sources:
+        meta.update(source_name=sources[0][2])
     out = []
-    for label, text, mixed, family in rows:
+    for label, text, mixed, family, _src in rows:
         out.append(
             {
                 "doc_id": f"{base.doc_id}-v{k}",

@@ -100,3 +100,91 @@ def test_usage_errors_exit_2():
     with pytest.raises(SystemExit) as exc:
         main(["train"])
     assert exc.value.code == 2
+
+
+def articles_from(frame, n=60):
+    docs = list(dict.fromkeys(frame["doc_id"]))[:n]
+    texts = ["\n\n".join(frame.loc[frame["doc_id"] == d, "text"]) for d in docs]
+    import pandas as pd
+
+    return pd.DataFrame({"id": docs, "body_text": texts})
+
+
+def test_label_sheet_then_train_on_the_sheet(capsys, tmp_path, small_frame, seed_text):
+    articles = tmp_path / "articles.csv"
+    articles_from(small_frame).to_csv(articles, index=False)
+    sheet = tmp_path / "sheet.csv"
+    assert main(["label-sheet", str(articles), "-o", str(sheet), "--text-column", "body_text"]) == 0
+    assert "correct the label column" in capsys.readouterr().out
+    import pandas as pd
+
+    rows = pd.read_csv(sheet, dtype=str, keep_default_na=False)
+    assert list(rows.columns[:6]) == ["doc_id", "segment", "start", "end", "text", "label"]
+    assert rows["doc_id"].nunique() == 60
+    assert set(rows["label"]) <= {"body", "footer", "boilerplate"} and "footer" in set(
+        rows["label"]
+    )
+    model = tmp_path / "from-sheet.joblib"
+    assert main(["train", str(sheet), "-o", str(model), "--quiet", "--holdout", "0"]) == 0
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "analyze",
+                "--model",
+                str(model),
+                "--json",
+                str(articles_from_seed(tmp_path, seed_text)),
+            ]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["language"] == "en"
+
+
+def articles_from_seed(tmp_path, seed_text):
+    path = tmp_path / "seed.txt"
+    path.write_text(seed_text, encoding="utf-8")
+    return path
+
+
+def test_label_sheet_reads_a_folder_of_text_files(capsys, tmp_path, seed_text):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "putin.txt").write_text(seed_text, encoding="utf-8")
+    sheet = tmp_path / "sheet.csv"
+    assert main(["label-sheet", str(folder), "-o", str(sheet)]) == 0
+    import pandas as pd
+
+    rows = pd.read_csv(sheet, dtype=str, keep_default_na=False)
+    assert set(rows["doc_id"]) == {"putin"}
+    footer = rows[rows["label"] == "footer"]
+    assert list(footer["text"]) == ["ظهرت في الأصل على www.argaam.com"]
+    assert (
+        seed_text[int(footer["start"].iloc[0]) : int(footer["end"].iloc[0])]
+        == footer["text"].iloc[0]
+    )
+
+
+def test_label_sheet_names_a_missing_text_column(capsys, tmp_path):
+    articles = tmp_path / "a.csv"
+    articles.write_text("id,content\n1,Hello\n", encoding="utf-8")
+    assert main(["label-sheet", str(articles), "-o", str(tmp_path / "s.csv")]) == 1
+    assert "no column 'text'" in capsys.readouterr().err
+
+
+def test_evaluate_group_split_cross_validates(capsys, tmp_path, small_frame):
+    data = tmp_path / "small.csv"
+    small_frame.to_csv(data, index=False)
+    assert main(["evaluate", str(data), "--group-split", "--folds", "2", "--json", "--quiet"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["split"] == "group" and len(metrics["folds"]) == 2
+    assert metrics["documents"] == small_frame["doc_id"].nunique()
+    assert metrics["footer"]["f1"] > 0.5
+
+
+def test_group_split_needs_the_family_column(capsys, tmp_path, small_frame):
+    data = tmp_path / "small.csv"
+    small_frame.drop(columns=["footer_family"]).to_csv(data, index=False)
+    assert main(["evaluate", str(data), "--group-split", "--quiet"]) == 1
+    assert "footer_family" in capsys.readouterr().err

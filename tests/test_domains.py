@@ -24,6 +24,14 @@ CASES = [
     ("on \u200fwww.argaam.com\u200f", "www.argaam.com", "argaam.com"),
     ("on www.\u200bargaam.com", "www.argaam.com", "argaam.com"),
     ("Source: WWW.ARGAAM.COM.", "www.argaam.com", "argaam.com"),
+    ("内容来自udn.com，如有侵权请联系删除。", "udn.com", "udn.com"),
+    ("本記事はwww.asahi.comの記事を転載", "www.asahi.com", "asahi.com"),
+    ("প্রথম প্রকাশিত হয় www.samakal.com-এ, ১২ মার্চ", "www.samakal.com", "samakal.com"),
+    ("Quelle: münchner-blatt.de", "münchner-blatt.de", "münchner-blatt.de"),
+    ("Kaynak: habertürk.com.tr'de", "habertürk.com.tr", "habertürk.com.tr"),
+    ("来源：中文新闻.中国 报道", "中文新闻.中国", "中文新闻.中国"),
+    ("https://ελληνικά-νέα.gr/x", "ελληνικά-νέα.gr", "ελληνικά-νέα.gr"),
+    ("www.hurriyet.com.tr'de yayımlanmıştır", "www.hurriyet.com.tr", "hurriyet.com.tr"),
 ]
 
 
