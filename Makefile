@@ -4,31 +4,36 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint data model heldout clean
+.PHONY: demo test install lint data model heldout bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,fast]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
-# The main job on bundled sample data: analyse the seed article, then the held-out set's figures.
+# The main job on bundled sample data: analyse the seed article, score a sample CSV of articles,
+# and print the held-out set's figures.
 demo: install
 	$(BIN)/attrib analyze data/samples/putin_north_korea_argaam.txt
+	@echo
+	mkdir -p build
+	$(BIN)/attrib score data/samples/articles.csv -o build/articles.scored.csv
+	$(BIN)/python -c "import pandas as pd; print(pd.read_csv('build/articles.scored.csv', keep_default_na=False)[['id', 'attrib_language', 'attrib_is_syndicated', 'attrib_source_domain', 'attrib_source_name']].to_string(index=False))"
 	@echo
 	$(BIN)/python tests/heldout_eval.py --summary
 
 test: install
-	$(BIN)/ruff check attrib tests data/build.py
+	$(BIN)/ruff check attrib tests data/build.py benchmarks
 	$(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check attrib tests data/build.py
-	$(BIN)/ruff format --check attrib tests data/build.py
+	$(BIN)/ruff check attrib tests data/build.py benchmarks
+	$(BIN)/ruff format --check attrib tests data/build.py benchmarks
 
 # data/train.csv from data/sources (seeded, byte-identical).
 data: install
@@ -40,6 +45,13 @@ model: install
 
 heldout: install
 	$(BIN)/python tests/heldout_eval.py
+
+# Speed and memory: figures, not pass/fail (targets in the README's Performance section).
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: install
+	$(BIN)/python benchmarks/run.py --quick
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -29,6 +29,7 @@ __all__ = [
     "analyze",
     "evaluate",
     "load_model",
+    "score_frame",
     "train",
 ]
 
@@ -52,6 +53,13 @@ def analyze(text: str, *, model: Any = None) -> Attribution:
     """
     detector = default_detector() if model is None else Detector(model)
     return detector.analyze(text)
+
+
+def score_frame(frame: Any, text_column: str = "text", **kwargs: Any) -> Any:
+    """Score a DataFrame of articles; see :func:`attrib.batch.score_frame`."""
+    from .batch import score_frame as _score_frame
+
+    return _score_frame(frame, text_column, **kwargs)
 
 
 def train(frame: Any, **kwargs: Any) -> Any:

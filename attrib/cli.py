@@ -86,6 +86,38 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     sheet.add_argument("--text-column", default="text", help="column holding the article text")
     sheet.add_argument("--id-column", help="column holding an article id (default: row number)")
     _add_model(sheet)
+
+    sc = sub.add_parser("score", help="score a CSV, Parquet or JSONL file of articles")
+    sc.add_argument(
+        "input", help="input file (.csv, .csv.gz, .parquet, .jsonl), or - for CSV on stdin"
+    )
+    sc.add_argument(
+        "-o", "--output", required=True, help="output file of the same format, or - (CSV)"
+    )
+    sc.add_argument("--text-column", default="text", help="column holding the article text")
+    sc.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    sc.add_argument("--chunk-size", type=int, default=1000, help="rows per chunk (default 1000)")
+    sc.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    sc.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    sc.add_argument(
+        "--encoding-errors",
+        choices=("strict", "replace"),
+        default="strict",
+        help="invalid UTF-8: stop with a message (strict) or replace bad bytes (replace)",
+    )
+    sc.add_argument(
+        "--max-chars",
+        type=int,
+        default=1_000_000,
+        help="texts longer than this get attrib_error instead of a result (default 1000000)",
+    )
+    sc.add_argument(
+        "--engine", choices=("local", "dask"), default="local", help="local (default) or dask"
+    )
+    sc.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler address (with --engine dask)"
+    )
+    _add_model(sc)
     return parser.parse_args(argv)
 
 
@@ -236,6 +268,40 @@ def _cmd_label_sheet(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_score(args: argparse.Namespace) -> int:
+    if args.engine == "dask":
+        from .dask import score_files
+
+        summary = score_files(
+            args.input,
+            args.output,
+            text_column=args.text_column,
+            model_path=args.model,
+            trust=args.trust,
+            scheduler=args.scheduler,
+            max_chars=args.max_chars,
+        )
+    else:
+        from .batch import score_file
+
+        summary = score_file(
+            args.input,
+            args.output,
+            text_column=args.text_column,
+            jobs=args.jobs,
+            chunk_size=args.chunk_size,
+            model_path=args.model,
+            trust=args.trust,
+            resume=args.resume,
+            progress=False if args.quiet else None,
+            encoding_errors=args.encoding_errors,
+            max_chars=args.max_chars,
+        )
+    if not args.quiet:
+        print(f"attrib score: {summary.line()}", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 error, 2 usage)."""
     args = parse_args(argv)
@@ -245,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "train": _cmd_train,
         "evaluate": _cmd_evaluate,
         "label-sheet": _cmd_label_sheet,
+        "score": _cmd_score,
     }
     try:
         return handlers[args.command](args)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .domains import Host, find_hosts
 from .features import Record, build_records, is_paragraph
-from .language import Guess, article_language, guess, is_mixed
+from .language import Guess, article_language, guess_all, guess_in, is_mixed
 from .result import Attribution, Segment
 from .segment import Span, split_lines, tail_starts
 
@@ -129,50 +129,68 @@ class Detector:
         return self._classes[best], float(probs[best])
 
 
-def _inline_footers(
-    detector: Detector,
-    text: str,
-    spans: Sequence[Span],
-    records: list[Record],
-    line_proba: np.ndarray,
-    langs: _Languages,
-) -> dict[int, tuple[int, str, float, float]]:
-    """Find footers glued to the end of a line: {line: (tail start, head kind, score, p)}.
+def _tail_records(
+    text: str, spans: Sequence[Span], records: list[Record], langs: _Languages
+) -> tuple[list[tuple[int, int, Record]], list[Record]]:
+    """Candidate inline footers: the end of a line read as a line of its own after the head.
 
-    Each candidate end of a line is read as its own line after the head, and the head as a
-    line of its own; a split needs a footer-like tail after a paragraph-long head that is not
-    a footer. A shorter head is no paragraph to glue a footer to: such a line is a footer of
-    several sentences ("… republished with permission. Read the original here:"), a bio or a
-    caption, and stays whole.
+    Only heads of paragraph length count: a glued footer follows a paragraph. A shorter line
+    with several sentences is a footer of several sentences ("… republished with permission.
+    Read the original here:"), a bio or a caption, and stays whole. Returns the candidates
+    (line, tail start, head record) and the tail records.
     """
-    candidates: list[tuple[int, int]] = []
-    extra: list[Record] = []
+    candidates: list[tuple[int, int, Record]] = []
+    tails: list[Record] = []
     for i, span in enumerate(spans):
         for start in tail_starts(span):
             head_text = text[span.start : start].rstrip()
+            if not is_paragraph(head_text):
+                continue
+            tail_text = text[start : span.end]
+            made = []
             for part, prev, nxt in (
-                (text[start : span.end], head_text, records[i]["next"]),
-                (head_text, records[i]["prev"], text[start : span.end]),
+                (tail_text, head_text, records[i]["next"]),
+                (head_text, records[i]["prev"], tail_text),
             ):
-                g = guess(part)
+                g = guess_in(part, langs.script)
                 lang, mixed = is_mixed(g, langs.article, langs.script)
                 rec = dict(records[i])
                 rec.update(
                     text=part, prev=prev, next=nxt, language=lang, script=g.script,
                     mixed=mixed, letters=g.letters,
                 )  # fmt: skip
-                extra.append(rec)
-            candidates.append((i, start))
-    if not extra:
-        return {}
-    proba = detector.model.predict_proba(extra)
+                made.append(rec)
+            tails.append(made[0])
+            candidates.append((i, start, made[1]))
+    return candidates, tails
+
+
+def _choose_splits(
+    detector: Detector,
+    candidates: list[tuple[int, int, Record]],
+    tail_proba: np.ndarray,
+    line_proba: np.ndarray,
+) -> dict[int, tuple[int, str, float, float]]:
+    """{line: (tail start, head kind, head score, tail footer probability)} for lines to split:
+    a footer-like tail after a head that is not a footer; the most footer-like tail wins.
+
+    The head is classified only when the whole line is a footer (else the line's own answer,
+    without the footer, stands for the head): a second, rare model call.
+    """
+    footer, threshold = detector._footer, detector.footer_threshold
+    good = [
+        (k, i, start, float(tail_proba[k][footer]))
+        for k, (i, start, _) in enumerate(candidates)
+        if tail_proba[k][footer] >= detector.split_threshold
+    ]
+    need_head = [k for k, i, _, _ in good if line_proba[i][footer] >= threshold]
+    head_proba = dict(
+        zip(need_head, detector.model.predict_proba([candidates[k][2] for k in need_head]), strict=True)
+    ) if need_head else {}  # fmt: skip
     best: dict[int, tuple[int, str, float, float]] = {}
-    for k, (i, start) in enumerate(candidates):
-        tail, head = proba[2 * k], proba[2 * k + 1]
-        p = float(tail[detector._footer])
-        if p < detector.split_threshold or head[detector._footer] >= detector.footer_threshold:
-            continue
-        if not is_paragraph(text[spans[i].start : start]):
+    for k, i, start, p in good:
+        head = head_proba.get(k, line_proba[i])
+        if head[footer] >= threshold:
             continue
         if i not in best or p > best[i][3]:
             head_kind, head_score = detector._kind(head)
@@ -185,7 +203,7 @@ def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attri
     if not spans:
         return Attribution(None, False, None, None, None, 0.0, (), text)
     texts = [s.text for s in spans]
-    guesses = [guess(t) for t in texts]
+    guesses = guess_all(texts)
     langs = _languages(guesses)
     records = build_records(
         texts,
@@ -195,22 +213,26 @@ def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attri
         langs.article,
         langs.script,
     )
-    line_proba = detector.model.predict_proba(records)
-    split_at = _inline_footers(detector, text, spans, records, line_proba, langs)
+    candidates, tails = _tail_records(text, spans, records, langs)
+    proba = detector.model.predict_proba(records + tails)  # one call per article
+    line_proba = proba[: len(records)]
+    split_at = _choose_splits(detector, candidates, proba[len(records) :], line_proba)
     pieces: list[tuple[Span, str, float]] = []
+    final_guesses: list[Guess] = []
     for i, span in enumerate(spans):
         if i in split_at:
             start, head_kind, head_score, p = split_at[i]
             head = text[span.start : start].rstrip()
             pieces.append((Span(span.start, span.start + len(head), head), head_kind, head_score))
             pieces.append((Span(start, span.end, text[start : span.end]), "footer", p))
+            final_guesses += [
+                guess_in(head, langs.script),
+                guess_in(pieces[-1][0].text, langs.script),
+            ]
         else:
             kind, score = detector._kind(line_proba[i])
             pieces.append((span, kind, score))
-
-    final_guesses = [guesses[i] for i in range(len(spans))]
-    if split_at:
-        final_guesses = [guess(s.text) for s, _, _ in pieces]
+            final_guesses.append(guesses[i])
     body_voters = [g for g, (_, k, _) in zip(final_guesses, pieces, strict=True) if k == "body"]
     final = _languages(final_guesses, body_voters)
     segments = tuple(

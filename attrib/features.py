@@ -8,6 +8,7 @@ Regular expressions and small multilingual cue lexicons are *features*; the deci
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -188,6 +189,7 @@ class TextView(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         return [normalise_text(r["text"]) for r in X]
 
 
+@functools.lru_cache(maxsize=4096)  # each line is also its neighbours' prev and next
 def _line_cues(text: str) -> tuple[float, ...]:
     lowered = text.lower()
     hosts = find_hosts(text)

@@ -9,6 +9,8 @@ are masked first: they never count as language.
 from __future__ import annotations
 
 import functools
+import importlib
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -17,6 +19,10 @@ from dataclasses import dataclass
 __all__ = [
     "Guess",
     "article_language",
+    "backend",
+    "dominant_script",
+    "guess_all",
+    "guess_in",
     "detect_language",
     "guess",
     "is_mixed",
@@ -66,6 +72,9 @@ _SCRIPT_LANGUAGE = {
     "Ethi": "am",
 }  # fmt: skip
 _CJK = frozenset({"Hani", "Kana", "Hang", "Thai"})  # scripts written without spaces
+# Enough text in the article's own script for langdetect to tell another language.
+_SAME_SCRIPT_MIN_LETTERS = 25
+_SAME_SCRIPT_MIN_WORDS = 4
 
 
 @functools.lru_cache(maxsize=65536)
@@ -111,14 +120,30 @@ def script_of(text: str) -> tuple[str | None, Counter[str]]:
     return counts.most_common(1)[0][0], counts
 
 
-@functools.lru_cache(maxsize=1)
-def _factory():  # type: ignore[no-untyped-def]
-    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+def backend() -> str:
+    """The langdetect implementation in use: ``langdetect_rs`` when installed, else ``langdetect``.
 
-    factory = DetectorFactory()
-    factory.load_profile(PROFILES_DIRECTORY)
-    factory.set_seed(0)  # on this instance only: the caller's global factory keeps its seed
-    return factory
+    langdetect-rs (the ``attrib[fast]`` extra) gives langdetect's answers bit for bit, many times
+    faster. ``ATTRIB_LANGDETECT=python`` forces plain langdetect.
+    """
+    if os.environ.get("ATTRIB_LANGDETECT", "auto") != "python":
+        try:
+            importlib.import_module("langdetect_rs")
+            return "langdetect_rs"
+        except ImportError:
+            pass
+    return "langdetect"
+
+
+@functools.lru_cache(maxsize=2)
+def _factory(module: str):  # type: ignore[no-untyped-def]
+    # A private factory: the caller's own langdetect (global factory, seed) is never touched.
+    dfm = importlib.import_module(f"{module}.detector_factory")
+    factory = dfm.DetectorFactory()
+    factory.load_profile(dfm.PROFILES_DIRECTORY)
+    factory.set_seed(0)  # on this instance only
+    error = importlib.import_module(f"{module}.lang_detect_exception").LangDetectException
+    return factory, error
 
 
 def _normalise_code(code: str) -> str:
@@ -131,13 +156,12 @@ def detect_language(text: str) -> tuple[tuple[str, float], ...]:
     Deterministic: the same text gives the same answer in every process. Returns ``()`` when
     langdetect finds no features (empty, digits only, URL only).
     """
-    from langdetect.lang_detect_exception import LangDetectException
-
-    detector = _factory().create()
+    factory, error = _factory(backend())
+    detector = factory.create()
     detector.append(text)
     try:
         probs = detector.get_probabilities()
-    except LangDetectException:
+    except error:
         return ()
     merged: dict[str, float] = {}
     for p in probs:
@@ -171,12 +195,14 @@ class Guess:
         return self.words >= 2 and self.letters >= 6
 
 
-def guess(text: str) -> Guess:
-    """Guess the language of one segment.
+def guess(text: str, *, detect: bool = True) -> Guess:
+    """Guess the language of one segment; with ``detect=False`` only what the script settles.
 
     >>> guess("ظهرت في الأصل على www.argaam.com").language
     'ar'
     >>> guess("www.argaam.com").language is None
+    True
+    >>> guess("Leave a Comment", detect=False).language is None
     True
     """
     masked = mask(text)
@@ -189,9 +215,55 @@ def guess(text: str) -> Guess:
         return Guess("zh", script, letters, words, ())
     if script in _SCRIPT_LANGUAGE:
         return Guess(_SCRIPT_LANGUAGE[script], script, letters, words, ())
+    if not detect:
+        return Guess(None, script, letters, words, ())
     candidates = detect_language(masked)
     language = candidates[0][0] if candidates else None
     return Guess(language, script, letters, words, candidates)
+
+
+def _worth_detecting(g: Guess, article_script: str | None) -> bool:
+    """Can langdetect change this segment's answer? Only for text in another script than the
+    article's, or enough text in the same script to be sure of a different language."""
+    if g.language is not None or g.script is None:
+        return False
+    if g.script != article_script:
+        return True
+    return g.letters >= _SAME_SCRIPT_MIN_LETTERS and g.words >= _SAME_SCRIPT_MIN_WORDS
+
+
+def dominant_script(guesses: Sequence[Guess]) -> str | None:
+    """The script with the most letters."""
+    votes: Counter[str] = Counter()
+    for g in guesses:
+        if g.script is not None:
+            votes[g.script] += g.letters
+    return min(votes, key=lambda s: (-votes[s], s)) if votes else None
+
+
+def guess_all(texts: Sequence[str]) -> list[Guess]:
+    """Guess every segment's language, running langdetect only where it can change an answer.
+
+    Lines in the article's script too short to judge keep ``language`` None and later take the
+    article's language; the longest line of that script is always detected, so that the article
+    gets a language.
+    """
+    guesses = [guess(t, detect=False) for t in texts]
+    script = dominant_script(guesses)
+    todo = [i for i, g in enumerate(guesses) if _worth_detecting(g, script)]
+    if script is not None and script not in _SCRIPT_LANGUAGE and script != "Hani":
+        same = [i for i, g in enumerate(guesses) if g.script == script]
+        if same and not any(guesses[i].script == script for i in todo):
+            todo.append(max(same, key=lambda i: (guesses[i].letters, -i)))
+    for i in todo:
+        guesses[i] = guess(texts[i])
+    return guesses
+
+
+def guess_in(text: str, article_script: str | None) -> Guess:
+    """Guess one more segment of an article whose dominant script is known."""
+    g = guess(text, detect=False)
+    return guess(text) if _worth_detecting(g, article_script) else g
 
 
 def article_language(guesses: Sequence[Guess]) -> str | None:
@@ -214,10 +286,6 @@ def article_language(guesses: Sequence[Guess]) -> str | None:
     return min(lang for lang, v in votes.items() if v == best)  # ties: stable, not order-bound
 
 
-_SAME_SCRIPT_MIN_LETTERS = 25
-_SAME_SCRIPT_MIN_WORDS = 4
-
-
 def is_mixed(g: Guess, article: str | None, article_script: str | None) -> tuple[str | None, bool]:
     """Return the segment's language as reported, and whether it is mixed-language.
 
@@ -226,6 +294,8 @@ def is_mixed(g: Guess, article: str | None, article_script: str | None) -> tuple
     candidates; otherwise the segment takes the article's language, so that short lines, names
     and numbers never flip ``mixed_language``.
     """
+    if g.language is None and g.script is not None and g.script == article_script:
+        return article, False  # too short to judge in the article's own script
     if g.language is None or article is None:
         return g.language, False
     if article == "ja" and g.script == "Hani":

@@ -24,7 +24,7 @@ from .classify import DEFAULT_PARAMS, build_pipeline
 from .detector import Detector, _languages, analyze_spans
 from .errors import DataSchemaError, InputError
 from .features import Record, build_records
-from .language import guess
+from .language import guess_all
 from .result import KINDS
 from .segment import split_lines
 
@@ -187,7 +187,7 @@ def documents_from_frame(df: pd.DataFrame, group_column: str | None = None) -> l
 
 def records_for(texts: Sequence[str]) -> list[Record]:
     """Feature records for one document's segments: the same code path as prediction."""
-    guesses = [guess(t) for t in texts]
+    guesses = guess_all(texts)
     langs = _languages(guesses)
     return build_records(
         texts,

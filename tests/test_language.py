@@ -77,3 +77,24 @@ def test_a_long_quotation_in_another_latin_language_is_mixed():
 
 def test_kanji_only_line_of_a_japanese_article_is_not_mixed():
     assert is_mixed(guess("東京都知事選挙"), "ja", "Kana") == ("ja", False)
+
+
+def test_both_langdetect_backends_give_identical_results():
+    pytest.importorskip("langdetect_rs")
+    code = (
+        "import json, attrib;"
+        "from attrib.language import backend;"
+        "from heldout_eval import load_heldout;"
+        "print(backend());"
+        "print(json.dumps([attrib.analyze(c.text).to_dict() for c in load_heldout()]))"
+    )
+    outs = {}
+    for name in ("auto", "python"):
+        env = {**__import__("os").environ, "ATTRIB_LANGDETECT": name, "PYTHONPATH": "tests"}
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        )
+        used, results = done.stdout.split("\n", 1)
+        outs[used] = results
+    assert set(outs) == {"langdetect_rs", "langdetect"}
+    assert outs["langdetect_rs"] == outs["langdetect"]

@@ -1,0 +1,209 @@
+"""Batch scoring: every row once, in order, columns kept, errors per row, resumable output."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+import attrib
+from attrib.batch import OUTPUT_COLUMNS, score_file, score_frame
+from attrib.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def articles(small_frame, seed_text) -> pd.DataFrame:
+    docs = list(dict.fromkeys(small_frame["doc_id"]))[:40]
+    texts = ["\n\n".join(small_frame.loc[small_frame["doc_id"] == d, "text"]) for d in docs]
+    frame = pd.DataFrame({"id": docs, "text": texts, "note": [f"n{i}" for i in range(len(docs))]})
+    frame.loc[len(frame)] = ["seed", seed_text, "the seed"]
+    return frame
+
+
+def read_csv(path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def test_score_frame_adds_columns_and_keeps_rows(articles, seed_text):
+    out = score_frame(articles)
+    assert list(out.columns) == list(articles.columns) + list(OUTPUT_COLUMNS)
+    assert len(out) == len(articles)
+    pd.testing.assert_frame_equal(out[articles.columns], articles)
+    seed = out.iloc[-1]
+    assert seed["attrib_source_domain"] == "argaam.com"
+    assert seed["attrib_footer_text"] == "ظهرت في الأصل على www.argaam.com"
+    assert seed["attrib_mixed_segments"] == 1 and seed["attrib_error"] == ""
+    assert seed["attrib_confidence"] == attrib.analyze(seed_text).confidence
+
+
+def test_bad_rows_get_an_error_and_the_run_goes_on():
+    frame = pd.DataFrame({"text": ["Fine text here.", None, "", 42, "x" * 50, float("nan")]})
+    out = score_frame(frame, max_chars=20)
+    assert list(out["attrib_error"]) == [
+        "",
+        "missing text",
+        "empty text",
+        "text is not a string (int)",
+        "text longer than 20 characters (50)",
+        "missing text",
+    ]
+
+
+def test_score_frame_names_a_missing_column_and_a_wrong_type(articles):
+    with pytest.raises(InputError, match="no column 'body'"):
+        score_frame(articles, text_column="body")
+    with pytest.raises(TypeError, match="DataFrame"):
+        score_frame(["a"])
+
+
+def test_csv_rows_in_equal_rows_out_in_order_with_columns_unchanged(articles, tmp_path):
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    articles.to_csv(src, index=False)
+    summary = score_file(str(src), str(dst), jobs=1, chunk_size=7, progress=False)
+    out = read_csv(dst)
+    assert summary.rows == len(out) == len(articles)
+    pd.testing.assert_frame_equal(out[articles.columns], read_csv(src))
+    assert list(out.columns[-len(OUTPUT_COLUMNS) :]) == list(OUTPUT_COLUMNS)
+    assert summary.syndicated == (out["attrib_is_syndicated"] == "true").sum()
+    assert not (tmp_path / "out.csv.attrib-work").exists()
+
+
+def test_two_jobs_write_the_same_bytes_as_one(articles, tmp_path):
+    src = tmp_path / "in.csv"
+    articles.to_csv(src, index=False)
+    score_file(str(src), str(tmp_path / "a.csv"), jobs=1, chunk_size=5, progress=False)
+    score_file(str(src), str(tmp_path / "b.csv"), jobs=2, chunk_size=5, progress=False)
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_ragged_rows_bom_and_nul_bytes(tmp_path):
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_bytes(
+        "\ufeffid,text\n1,Hello world from Paris today.\n2,too,many,fields\n3\n4,nul\x00byte text\n".encode()
+    )
+    score_file(str(src), str(dst), jobs=1, progress=False)
+    out = read_csv(dst)
+    assert list(out["id"]) == ["1", "2", "3", "4"]
+    assert out.columns[0] == "id"  # the BOM is not part of the first column's name
+    assert out.loc[1, "attrib_error"].startswith("ragged row: 4 fields, header has 2")
+    assert out.loc[2, "attrib_error"].startswith("ragged row: 1 fields")
+    assert out.loc[3, "text"] == "nul\x00byte text"
+
+
+def test_invalid_utf8_stops_with_a_message_or_is_replaced(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"id,text\n1,caf\xe9 au lait dans le centre de Paris\n")
+    with pytest.raises(
+        InputError, match="not valid UTF-8 at line 2, byte 13.*--encoding-errors replace"
+    ):
+        score_file(str(src), str(tmp_path / "out.csv"), jobs=1, progress=False)
+    assert not (tmp_path / "out.csv").exists()
+    score_file(
+        str(src), str(tmp_path / "out.csv"), jobs=1, progress=False, encoding_errors="replace"
+    )
+    assert read_csv(tmp_path / "out.csv").loc[0, "text"].startswith("caf\ufffd")
+
+
+def test_missing_column_unreadable_file_and_unknown_format(articles, tmp_path):
+    src = tmp_path / "in.csv"
+    articles.to_csv(src, index=False)
+    with pytest.raises(InputError, match="no column 'body'"):
+        score_file(str(src), str(tmp_path / "o.csv"), text_column="body", progress=False)
+    with pytest.raises(InputError, match="no such file"):
+        score_file(str(tmp_path / "nope.csv"), str(tmp_path / "o.csv"), progress=False)
+    with pytest.raises(InputError, match="unknown file type"):
+        score_file(str(src), str(tmp_path / "o.xlsx"), progress=False)
+
+
+@pytest.mark.parametrize("ext", ["parquet", "jsonl", "csv.gz"])
+def test_other_formats_keep_rows_and_columns(articles, tmp_path, ext):
+    src, dst = tmp_path / f"in.{ext}", tmp_path / f"out.{ext}"
+    if ext == "parquet":
+        articles.to_parquet(src, index=False)
+        read = pd.read_parquet
+    elif ext == "jsonl":
+        articles.to_json(src, orient="records", lines=True, force_ascii=False)
+        read = lambda p: pd.read_json(p, lines=True, dtype=False)  # noqa: E731
+    else:
+        articles.to_csv(src, index=False)
+        read = read_csv
+    score_file(str(src), str(dst), jobs=1, chunk_size=9, progress=False)
+    out = read(dst)
+    assert len(out) == len(articles)
+    assert list(out["id"]) == list(articles["id"])
+    assert list(out["note"]) == list(articles["note"])
+    assert out.iloc[-1]["attrib_source_domain"] == "argaam.com"
+
+
+def test_bad_jsonl_line_keeps_its_place(tmp_path):
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text(
+        '{"text": "Hello from Rome, where it rained all day."}\n{broken\n[1, 2]\n', encoding="utf-8"
+    )
+    score_file(str(src), str(dst), jobs=1, progress=False)
+    out = pd.read_json(dst, lines=True, dtype=False)
+    assert len(out) == 3
+    assert out.loc[0, "attrib_error"] == ""
+    assert "invalid JSON" in out.loc[1, "attrib_error"] and out.loc[1, "attrib_raw"] == "{broken"
+    assert "not a JSON object" in out.loc[2, "attrib_error"]
+
+
+def test_cli_score_from_stdin_to_stdout(articles, tmp_path):
+    data = articles.to_csv(index=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "attrib", "score", "-", "-o", "-", "--jobs", "1", "--quiet"],
+        input=data,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = pd.read_csv(__import__("io").StringIO(done.stdout), dtype=str, keep_default_na=False)
+    assert len(out) == len(articles) and list(out["id"]) == list(articles["id"])
+
+
+def test_a_killed_run_leaves_no_output_and_resumes_byte_identical(articles, tmp_path):
+    big = pd.concat([articles] * 4, ignore_index=True)
+    src = tmp_path / "in.csv"
+    big.to_csv(src, index=False)
+    ref = tmp_path / "ref.csv"
+    score_file(str(src), str(ref), jobs=1, chunk_size=10, progress=False)
+
+    dst = tmp_path / "out.csv"
+    work = tmp_path / "out.csv.attrib-work"
+    cmd = [sys.executable, "-m", "attrib", "score", str(src), "-o", str(dst), "--jobs", "1",
+           "--chunk-size", "10", "--quiet"]  # fmt: skip
+    proc = subprocess.Popen(cmd)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(work.glob("part-*.csv"))) < 3:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    parts = len(list(work.glob("part-*.csv")))
+    assert 3 <= parts < len(big) // 10 + 1, "the run was not killed midway"
+    assert not dst.exists()  # never a truncated file at the output path
+    summary = score_file(str(src), str(dst), jobs=1, chunk_size=10, progress=False, resume=True)
+    assert summary.resumed_chunks >= 3
+    assert dst.read_bytes() == ref.read_bytes()
+    assert not work.exists()
+
+
+def test_resume_refuses_another_input(articles, tmp_path):
+    src = tmp_path / "in.csv"
+    articles.to_csv(src, index=False)
+    dst = tmp_path / "out.csv"
+    stop = RuntimeError("stop")
+
+    def interrupt(index):
+        if index == 1:
+            raise stop
+
+    with pytest.raises(RuntimeError):
+        score_file(str(src), str(dst), jobs=1, chunk_size=5, progress=False, on_chunk=interrupt)
+    articles.iloc[:10].to_csv(src, index=False)
+    with pytest.raises(InputError, match="another input"):
+        score_file(str(src), str(dst), jobs=1, chunk_size=5, progress=False, resume=True)
