@@ -407,14 +407,19 @@ def _assemble(parts: list[Path], header: list[str] | None, fmt: str, target: Pat
     else:
         opener = gzip.open if target.name.lower().endswith(".gz") else open
         with opener(tmp, "wb") as out:  # type: ignore[operator]
-            if fmt == "csv" and header is not None:
-                buf = io.StringIO()
-                csv.writer(buf, lineterminator="\n").writerow(header + list(OUTPUT_COLUMNS))
-                out.write(buf.getvalue().encode("utf-8"))
-            for part in parts:
-                with part.open("rb") as f:
-                    shutil.copyfileobj(f, out)
+            _concat_parts(out, parts, header, fmt)
     tmp.replace(target)
+
+
+def _concat_parts(out: IO[bytes], parts: list[Path], header: list[str] | None, fmt: str) -> None:
+    """Write the CSV header (if any) and the text parts, in order, to ``out``."""
+    if fmt == "csv" and header is not None:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(header + list(OUTPUT_COLUMNS))
+        out.write(buf.getvalue().encode("utf-8"))
+    for part in parts:
+        with part.open("rb") as f:
+            shutil.copyfileobj(f, out)
 
 
 # ---------------------------------------------------------------------------- workers
@@ -664,12 +669,5 @@ def _save_state(path: Path, fingerprint: dict[str, Any], done: set[int]) -> None
 
 
 def _assemble_stdout(parts: list[Path], header: list[str] | None, fmt: str) -> None:
-    out = sys.stdout.buffer
-    if fmt == "csv" and header is not None:
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerow(header + list(OUTPUT_COLUMNS))
-        out.write(buf.getvalue().encode("utf-8"))
-    for part in parts:
-        with part.open("rb") as f:
-            shutil.copyfileobj(f, out)
-    out.flush()
+    _concat_parts(sys.stdout.buffer, parts, header, fmt)
+    sys.stdout.buffer.flush()

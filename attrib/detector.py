@@ -131,43 +131,47 @@ class Detector:
 
 def _tail_records(
     text: str, spans: Sequence[Span], records: list[Record], langs: _Languages
-) -> tuple[list[tuple[int, int, Record]], list[Record]]:
+) -> tuple[list[tuple[int, int]], list[Record]]:
     """Candidate inline footers: the end of a line read as a line of its own after the head.
 
     Only heads of paragraph length count: a glued footer follows a paragraph. A shorter line
     with several sentences is a footer of several sentences ("… republished with permission.
     Read the original here:"), a bio or a caption, and stays whole. Returns the candidates
-    (line, tail start, head record) and the tail records.
+    (line, tail start) and the tail records.
     """
-    candidates: list[tuple[int, int, Record]] = []
+    candidates: list[tuple[int, int]] = []
     tails: list[Record] = []
     for i, span in enumerate(spans):
         for start in tail_starts(span):
             head_text = text[span.start : start].rstrip()
-            if not is_paragraph(head_text):
-                continue
-            tail_text = text[start : span.end]
-            made = []
-            for part, prev, nxt in (
-                (tail_text, head_text, records[i]["next"]),
-                (head_text, records[i]["prev"], tail_text),
-            ):
-                g = guess_in(part, langs.script)
-                lang, mixed = is_mixed(g, langs.article, langs.script)
-                rec = dict(records[i])
-                rec.update(
-                    text=part, prev=prev, next=nxt, language=lang, script=g.script,
-                    mixed=mixed, letters=g.letters,
-                )  # fmt: skip
-                made.append(rec)
-            tails.append(made[0])
-            candidates.append((i, start, made[1]))
+            if is_paragraph(head_text):
+                tail_text = text[start : span.end]
+                tails.append(
+                    _part_record(records[i], tail_text, head_text, records[i]["next"], langs)
+                )
+                candidates.append((i, start))
     return candidates, tails
+
+
+def _part_record(line: Record, part: str, prev: str, nxt: str, langs: _Languages) -> Record:
+    """The record of a piece of a line, read as a line of its own in the line's place."""
+    g = guess_in(part, langs.script)
+    lang, mixed = is_mixed(g, langs.article, langs.script)
+    rec = dict(line)
+    rec.update(
+        text=part, prev=prev, next=nxt, language=lang, script=g.script, mixed=mixed,
+        letters=g.letters,
+    )  # fmt: skip
+    return rec
 
 
 def _choose_splits(
     detector: Detector,
-    candidates: list[tuple[int, int, Record]],
+    text: str,
+    spans: Sequence[Span],
+    records: list[Record],
+    langs: _Languages,
+    candidates: list[tuple[int, int]],
     tail_proba: np.ndarray,
     line_proba: np.ndarray,
 ) -> dict[int, tuple[int, str, float, float]]:
@@ -180,13 +184,24 @@ def _choose_splits(
     footer, threshold = detector._footer, detector.footer_threshold
     good = [
         (k, i, start, float(tail_proba[k][footer]))
-        for k, (i, start, _) in enumerate(candidates)
+        for k, (i, start) in enumerate(candidates)
         if tail_proba[k][footer] >= detector.split_threshold
     ]
-    need_head = [k for k, i, _, _ in good if line_proba[i][footer] >= threshold]
-    head_proba = dict(
-        zip(need_head, detector.model.predict_proba([candidates[k][2] for k in need_head]), strict=True)
-    ) if need_head else {}  # fmt: skip
+    need_head = [(k, i, start) for k, i, start, _ in good if line_proba[i][footer] >= threshold]
+    head_proba: dict[int, np.ndarray] = {}
+    if need_head:
+        heads = [
+            _part_record(
+                records[i],
+                text[spans[i].start : start].rstrip(),
+                records[i]["prev"],
+                text[start : spans[i].end],
+                langs,
+            )
+            for _, i, start in need_head
+        ]
+        proba = detector.model.predict_proba(heads)
+        head_proba = {k: p for (k, _, _), p in zip(need_head, proba, strict=True)}
     best: dict[int, tuple[int, str, float, float]] = {}
     for k, i, start, p in good:
         head = head_proba.get(k, line_proba[i])
@@ -198,11 +213,9 @@ def _choose_splits(
     return best
 
 
-def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attribution:
-    """Classify the given line spans of ``text`` and assemble the result."""
-    if not spans:
-        return Attribution(None, False, None, None, None, 0.0, (), text)
-    texts = [s.text for s in spans]
+def line_records(texts: Sequence[str]) -> tuple[list[Guess], _Languages, list[Record]]:
+    """Languages and feature records of an article's lines: one code path for training and
+    prediction, so that the features cannot drift apart."""
     guesses = guess_all(texts)
     langs = _languages(guesses)
     records = build_records(
@@ -213,10 +226,20 @@ def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attri
         langs.article,
         langs.script,
     )
+    return guesses, langs, records
+
+
+def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attribution:
+    """Classify the given line spans of ``text`` and assemble the result."""
+    if not spans:
+        return Attribution(None, False, None, None, None, 0.0, (), text)
+    guesses, langs, records = line_records([s.text for s in spans])
     candidates, tails = _tail_records(text, spans, records, langs)
     proba = detector.model.predict_proba(records + tails)  # one call per article
     line_proba = proba[: len(records)]
-    split_at = _choose_splits(detector, candidates, proba[len(records) :], line_proba)
+    split_at = _choose_splits(
+        detector, text, spans, records, langs, candidates, proba[len(records) :], line_proba
+    )
     pieces: list[tuple[Span, str, float]] = []
     final_guesses: list[Guess] = []
     for i, span in enumerate(spans):

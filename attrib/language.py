@@ -108,11 +108,11 @@ def script_of(text: str) -> tuple[str | None, Counter[str]]:
     >>> script_of("ظهرت في الأصل")[0], script_of("東京の天気")[0]
     ('Arab', 'Kana')
     """
-    counts: Counter[str] = Counter()
-    for ch in text:
-        script = _char_script(ch)
-        if script is not None:
-            counts[script] += 1
+    if text.isascii():  # the common case, without a lookup per character
+        n = sum(map(str.isalpha, text))
+        return ("Latn", Counter({"Latn": n})) if n else (None, Counter())
+    counts = Counter(map(_char_script, text))
+    counts.pop(None, None)  # type: ignore[call-overload]
     if not counts:
         return None, counts
     if counts["Kana"] and counts["Kana"] * 10 >= counts["Hani"]:

@@ -20,6 +20,7 @@ _LINE = re.compile(r"[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
 # A place where a footer may start inside a line: after the end of a sentence (with any
 # closing quotes or brackets) and white space, or where the script changes at a space.
 _SENTENCE_END = re.compile(r"[.!?。！？…؟।][\"'”’»」』)\]]*[\s\u00a0]+(?=\S)")
+_WORD_START = re.compile(r"(?<= )\w")
 _TAIL_MIN, _TAIL_MAX, _HEAD_MIN = 8, 320, 24
 
 
@@ -85,13 +86,17 @@ def tail_starts(span: Span) -> tuple[int, ...]:
     starts: set[int] = set()
     for m in _SENTENCE_END.finditer(text):
         starts.add(m.end())
-    # Script changes at a space: "… ridiculous ظهرت في الأصل …"
-    prev_script = 0
-    for i, ch in enumerate(text):
-        cls = _script_class(ch)
-        if cls and cls != 1 and prev_script and prev_script != cls and i > 0 and text[i - 1] == " ":
-            starts.add(i)
-        if cls:
-            prev_script = cls
+    # Script changes at a space: "… ridiculous ظهرت في الأصل …"; only word starts can be one.
+    if not text.isascii():
+        for m in _WORD_START.finditer(text):
+            i = m.start()
+            cls = _script_class(text[i])
+            if cls in (0, 1):
+                continue
+            j = i - 1
+            while j >= 0 and not text[j].isalpha():
+                j -= 1
+            if j >= 0 and _script_class(text[j]) != cls:
+                starts.add(i)
     keep = sorted(i for i in starts if n - i >= _TAIL_MIN and n - i <= _TAIL_MAX and i >= _HEAD_MIN)
     return tuple(span.start + i for i in keep[-3:])

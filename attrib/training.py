@@ -21,10 +21,9 @@ import numpy as np
 import pandas as pd
 
 from .classify import DEFAULT_PARAMS, build_pipeline
-from .detector import Detector, _languages, analyze_spans
+from .detector import Detector, analyze_spans, line_records
 from .errors import DataSchemaError, InputError
-from .features import Record, build_records
-from .language import guess_all
+from .features import Record
 from .result import KINDS
 from .segment import split_lines
 
@@ -187,16 +186,7 @@ def documents_from_frame(df: pd.DataFrame, group_column: str | None = None) -> l
 
 def records_for(texts: Sequence[str]) -> list[Record]:
     """Feature records for one document's segments: the same code path as prediction."""
-    guesses = guess_all(texts)
-    langs = _languages(guesses)
-    return build_records(
-        texts,
-        guesses,
-        [lang for lang, _ in langs.segments],
-        [m for _, m in langs.segments],
-        langs.article,
-        langs.script,
-    )
+    return line_records(texts)[2]
 
 
 def _data_hash(df: pd.DataFrame) -> str:
