@@ -98,6 +98,7 @@ def _one_script_per_label(host: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=8192)  # features read a line's hosts for it and for its neighbours
 def find_hosts(text: str) -> tuple[Host, ...]:
     """Return every host in ``text`` that has a registrable domain, in order.
 
