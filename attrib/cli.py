@@ -272,6 +272,19 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if args.engine == "dask":
         from .dask import score_files
 
+        local_only = {
+            "--resume": args.resume,
+            "--jobs": args.jobs is not None,
+            "--chunk-size": args.chunk_size != 1000,
+            "--encoding-errors": args.encoding_errors != "strict",
+        }
+        unused = [name for name, given in local_only.items() if given]
+        if unused:
+            raise InputError(
+                f"not with --engine dask: {', '.join(unused)} (local engine only; Dask sizes "
+                "and retries its own partitions)"
+            )
+
         summary = score_files(
             args.input,
             args.output,

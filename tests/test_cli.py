@@ -188,3 +188,11 @@ def test_group_split_needs_the_family_column(capsys, tmp_path, small_frame):
     small_frame.drop(columns=["footer_family"]).to_csv(data, index=False)
     assert main(["evaluate", str(data), "--group-split", "--quiet"]) == 1
     assert "footer_family" in capsys.readouterr().err
+
+
+def test_local_only_score_options_are_refused_with_dask(capsys, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("text\nHello there from Lisbon, where the sun is out.\n", encoding="utf-8")
+    code = main(["score", str(src), "-o", str(tmp_path / "o.csv"), "--engine", "dask", "--resume"])
+    assert code == 1
+    assert "not with --engine dask: --resume" in capsys.readouterr().err
