@@ -546,8 +546,6 @@ def score_file(
         raise InputError("--encoding-errors must be strict or replace")
     if input_path != "-" and not os.path.isfile(input_path):
         raise InputError(f"{input_path}: no such file")
-    if fmt_in != fmt_out and "parquet" in (fmt_in, fmt_out):
-        raise InputError("Parquet goes to Parquet: use the same format for input and output")
     if fmt_in != fmt_out:
         raise InputError(f"input is {fmt_in}, output is {fmt_out}: use the same format for both")
     if input_path == "-" and resume:

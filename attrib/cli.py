@@ -269,6 +269,12 @@ def _cmd_label_sheet(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    common: dict[str, Any] = {
+        "text_column": args.text_column,
+        "model_path": args.model,
+        "trust": args.trust,
+        "max_chars": args.max_chars,
+    }
     if args.engine == "dask":
         from .dask import score_files
 
@@ -284,31 +290,19 @@ def _cmd_score(args: argparse.Namespace) -> int:
                 f"not with --engine dask: {', '.join(unused)} (local engine only; Dask sizes "
                 "and retries its own partitions)"
             )
-
-        summary = score_files(
-            args.input,
-            args.output,
-            text_column=args.text_column,
-            model_path=args.model,
-            trust=args.trust,
-            scheduler=args.scheduler,
-            max_chars=args.max_chars,
-        )
+        summary = score_files(args.input, args.output, scheduler=args.scheduler, **common)
     else:
         from .batch import score_file
 
         summary = score_file(
             args.input,
             args.output,
-            text_column=args.text_column,
             jobs=args.jobs,
             chunk_size=args.chunk_size,
-            model_path=args.model,
-            trust=args.trust,
             resume=args.resume,
             progress=False if args.quiet else None,
             encoding_errors=args.encoding_errors,
-            max_chars=args.max_chars,
+            **common,
         )
     if not args.quiet:
         print(f"attrib score: {summary.line()}", file=sys.stderr)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -132,21 +133,13 @@ def validate_frame(frame: pd.DataFrame) -> pd.DataFrame:
 class Document:
     """The segments of one labeled document, in order."""
 
-    __slots__ = ("doc_id", "texts", "labels", "source_domain", "rows", "language", "group")
+    __slots__ = ("doc_id", "texts", "labels", "source_domain", "language", "group")
 
-    def __init__(
-        self,
-        doc_id: str,
-        texts: list[str],
-        labels: list[str],
-        source_domain: str | None,
-        rows: list[int],
-    ):
+    def __init__(self, doc_id: str, texts: list[str], labels: list[str], source_domain: str | None):
         self.doc_id = doc_id
         self.texts = texts
         self.labels = labels
         self.source_domain = source_domain
-        self.rows = rows
         self.language: str | None = None
         self.group: str | None = None
 
@@ -163,17 +156,16 @@ def documents_from_frame(df: pd.DataFrame, group_column: str | None = None) -> l
     groups = df[group_column] if group_column else [None] * n
     docs: dict[str, Document] = {}
     votes: dict[str, Counter[str]] = {}
-    for row, (doc_id, text, label, dom, lang, grp) in enumerate(
-        zip(df["doc_id"], df["text"], df["label"], domains, languages, groups, strict=True)
+    for doc_id, text, label, dom, lang, grp in zip(
+        df["doc_id"], df["text"], df["label"], domains, languages, groups, strict=True
     ):
         doc = docs.get(doc_id)
         if doc is None:
             domain = str(dom).strip().lower() if isinstance(dom, str) else ""
-            doc = docs[doc_id] = Document(doc_id, [], [], domain or None, [])
+            doc = docs[doc_id] = Document(doc_id, [], [], domain or None)
             votes[doc_id] = Counter()
         doc.texts.append(text)
         doc.labels.append(label)
-        doc.rows.append(row)
         if label == "body" and isinstance(lang, str) and lang.strip():
             votes[doc_id][lang.strip()] += 1
         if doc.group is None and isinstance(grp, str) and grp.strip():
@@ -197,18 +189,15 @@ def _data_hash(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def _featurise(
-    docs: Sequence[Document], progress: Progress | None
-) -> tuple[list[Record], list[str]]:
-    records: list[Record] = []
-    labels: list[str] = []
+def _featurise(docs: Sequence[Document], progress: Progress | None) -> list[list[Record]]:
+    """Feature records of each document, with progress every 250 documents."""
+    per_doc: list[list[Record]] = []
     t0 = time.monotonic()
     for k, doc in enumerate(docs, 1):
-        records.extend(records_for(doc.texts))
-        labels.extend(doc.labels)
+        per_doc.append(records_for(doc.texts))
         if progress and (k % 250 == 0 or k == len(docs)):
             progress(f"features: {k}/{len(docs)} documents ({time.monotonic() - t0:.1f} s)")
-    return records, labels
+    return per_doc
 
 
 def _strip_for_pickle(pipe: Any) -> Any:
@@ -247,7 +236,8 @@ def train_model(
             f"labeled data needs at least body and footer rows to train (found: {', '.join(labels_present)})"
         )
     all_params = {**DEFAULT_PARAMS, **(params or {})}
-    records, labels = _featurise(docs, progress)
+    records = [r for doc_records in _featurise(docs, progress) for r in doc_records]
+    labels = [label for doc in docs for label in doc.labels]
     metrics: dict[str, Any] = {}
     if holdout and len(docs) >= 10:
         rng = np.random.default_rng(seed)
@@ -402,11 +392,7 @@ def cross_validate(
     if split not in ("group", "language"):
         raise InputError(f"unknown split {split!r}: use 'group' or 'language'")
     docs = documents_from_frame(df, group_column if split == "group" else None)
-    per_doc: list[list[Record]] = []
-    for k, doc in enumerate(docs, 1):
-        per_doc.append(records_for(doc.texts))
-        if progress and (k % 250 == 0 or k == len(docs)):
-            progress(f"features: {k}/{len(docs)} documents")
+    per_doc = _featurise(docs, progress)
     if split == "language":
         keys = [d.language or "?" for d in docs]
         fold_of = {key: key for key in sorted(set(keys))}
@@ -459,9 +445,13 @@ def cross_validate(
 def ensure_writable(path: str | Path) -> Path:
     """Fail early, before a long training, when the output folder cannot be written."""
     p = Path(path)
-    folder = p.parent if str(p.parent) else Path(".")
-    if folder.exists() and not folder.is_dir():
+    folder = p.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # save_model creates the missing folders below this one
+    if not folder.is_dir():
         raise InputError(f"{folder} is not a folder")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"{folder} is not writable")
     return p
 
 

@@ -196,3 +196,12 @@ def test_local_only_score_options_are_refused_with_dask(capsys, tmp_path):
     code = main(["score", str(src), "-o", str(tmp_path / "o.csv"), "--engine", "dask", "--resume"])
     assert code == 1
     assert "not with --engine dask: --resume" in capsys.readouterr().err
+
+
+def test_train_refuses_an_output_under_a_file_before_training(capsys, tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("doc_id,text,label\na,Hello,body\na,Source: x.com,footer\n", encoding="utf-8")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["train", str(data), "-o", str(blocker / "sub" / "m.joblib"), "--quiet"]) == 1
+    assert "is not a folder" in capsys.readouterr().err
