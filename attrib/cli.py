@@ -70,6 +70,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     e.add_argument("--group-column", default="footer_family", help="phrasing family column")
     e.add_argument("--folds", type=int, default=5, help="folds of --group-split (default 5)")
+    e.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="cross-validation folds trained at once, one process each (default 1; -1: all cores)",
+    )
     e.add_argument("--quiet", action="store_true", help="no progress on stderr")
     _add_model(e)
 
@@ -221,6 +227,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             group_column=args.group_column,
             folds=args.folds,
             progress=progress,
+            jobs=args.jobs,
         )
     else:
         metrics = evaluate_model(frame, model=_load(args))

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from .classify import probability_function
 from .domains import Host, find_hosts
 from .features import Record, build_records, is_paragraph
-from .language import Guess, article_language, guess_all, guess_in, is_mixed
+from .language import Guess, article_language, guess_all, guess_many_in, is_mixed
 from .result import Attribution, Segment
 from .segment import Span, split_lines, tail_starts
 
@@ -108,6 +109,7 @@ class Detector:
         self, model: Any, *, footer_threshold: float = 0.5, split_threshold: float = 0.5
     ) -> None:
         self.model = model
+        self._proba = probability_function(model)
         self.footer_threshold = footer_threshold
         self.split_threshold = split_threshold
         classes = [str(c) for c in model.classes_]
@@ -140,29 +142,40 @@ def _tail_records(
     (line, tail start) and the tail records.
     """
     candidates: list[tuple[int, int]] = []
-    tails: list[Record] = []
+    parts: list[tuple[str, str]] = []
     for i, span in enumerate(spans):
         for start in tail_starts(span):
             head_text = text[span.start : start].rstrip()
             if is_paragraph(head_text):
-                tail_text = text[start : span.end]
-                tails.append(
-                    _part_record(records[i], tail_text, head_text, records[i]["next"], langs)
-                )
+                parts.append((text[start : span.end], head_text))
                 candidates.append((i, start))
+    tails = _part_records(
+        [records[i] for i, _ in candidates],
+        [
+            (tail, head, records[i]["next"])
+            for (i, _), (tail, head) in zip(candidates, parts, strict=True)
+        ],
+        langs,
+    )
     return candidates, tails
 
 
-def _part_record(line: Record, part: str, prev: str, nxt: str, langs: _Languages) -> Record:
-    """The record of a piece of a line, read as a line of its own in the line's place."""
-    g = guess_in(part, langs.script)
-    lang, mixed = is_mixed(g, langs.article, langs.script)
-    rec = dict(line)
-    rec.update(
-        text=part, prev=prev, next=nxt, language=lang, script=g.script, mixed=mixed,
-        letters=g.letters,
-    )  # fmt: skip
-    return rec
+def _part_records(
+    lines: Sequence[Record], parts: Sequence[tuple[str, str, str]], langs: _Languages
+) -> list[Record]:
+    """The records of pieces of lines, each read as a line of its own in its line's place;
+    ``parts`` holds (piece, previous text, next text)."""
+    guesses = guess_many_in([part for part, _, _ in parts], langs.script)
+    out = []
+    for line, (part, prev, nxt), g in zip(lines, parts, guesses, strict=True):
+        lang, mixed = is_mixed(g, langs.article, langs.script)
+        rec = dict(line)
+        rec.update(
+            text=part, prev=prev, next=nxt, language=lang, script=g.script, mixed=mixed,
+            letters=g.letters,
+        )  # fmt: skip
+        out.append(rec)
+    return out
 
 
 def _choose_splits(
@@ -190,17 +203,19 @@ def _choose_splits(
     need_head = [(k, i, start) for k, i, start, _ in good if line_proba[i][footer] >= threshold]
     head_proba: dict[int, np.ndarray] = {}
     if need_head:
-        heads = [
-            _part_record(
-                records[i],
-                text[spans[i].start : start].rstrip(),
-                records[i]["prev"],
-                text[start : spans[i].end],
-                langs,
-            )
-            for _, i, start in need_head
-        ]
-        proba = detector.model.predict_proba(heads)
+        heads = _part_records(
+            [records[i] for _, i, _ in need_head],
+            [
+                (
+                    text[spans[i].start : start].rstrip(),
+                    records[i]["prev"],
+                    text[start : spans[i].end],
+                )
+                for _, i, start in need_head
+            ],
+            langs,
+        )
+        proba = detector._proba(heads)
         head_proba = {k: p for (k, _, _), p in zip(need_head, proba, strict=True)}
     best: dict[int, tuple[int, str, float, float]] = {}
     for k, i, start, p in good:
@@ -235,7 +250,7 @@ def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attri
         return Attribution(None, False, None, None, None, 0.0, (), text)
     guesses, langs, records = line_records([s.text for s in spans])
     candidates, tails = _tail_records(text, spans, records, langs)
-    proba = detector.model.predict_proba(records + tails)  # one call per article
+    proba = detector._proba(records + tails)  # one call per article
     line_proba = proba[: len(records)]
     split_at = _choose_splits(
         detector, text, spans, records, langs, candidates, proba[len(records) :], line_proba
@@ -248,10 +263,7 @@ def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attri
             head = text[span.start : start].rstrip()
             pieces.append((Span(span.start, span.start + len(head), head), head_kind, head_score))
             pieces.append((Span(start, span.end, text[start : span.end]), "footer", p))
-            final_guesses += [
-                guess_in(head, langs.script),
-                guess_in(pieces[-1][0].text, langs.script),
-            ]
+            final_guesses += guess_many_in([head, pieces[-1][0].text], langs.script)
         else:
             kind, score = detector._kind(line_proba[i])
             pieces.append((span, kind, score))

@@ -34,6 +34,9 @@ _IDN_HOST = re.compile(
     r"(?![\w@-]|[.．。｡][^\W_])",
 )
 _NOT_SOURCES = frozenset({"creativecommons.org"})
+# Every host ends in a dot and a label that starts with a letter: a line without that holds none,
+# and most lines of prose are such lines.
+_DOT_LETTER = re.compile(rf"[.{_DOTS}]\u200b?[^\W\d_]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,8 @@ def find_hosts(text: str) -> tuple[Host, ...]:
     ['people.com.cn']
     """
     clean = _INVISIBLE_RE.sub("\u200b", text) if _INVISIBLE_RE.search(text) else text
+    if not _DOT_LETTER.search(clean):
+        return ()
     found: dict[int, tuple[int, str]] = {}
     for m in _ASCII_HOST.finditer(clean):
         found[m.start(1)] = (m.end(1), m.group(1))

@@ -15,12 +15,20 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .domains import find_hosts
 from .language import Guess
 
-__all__ = ["ContextFeatures", "TextView", "build_records", "normalise_text", "CONTEXT_FEATURES"]
+__all__ = [
+    "CharNgramHasher",
+    "ContextFeatures",
+    "TextView",
+    "build_records",
+    "normalise_text",
+    "CONTEXT_FEATURES",
+]
 
 Record = dict[str, Any]
 
@@ -37,8 +45,7 @@ _COPYRIGHT = re.compile(
     "جميع الحقوق|کلیه حقوق|تمام حقوق|सर्वाधिकार|hak cipta|bản quyền|haki zote|"
     "πνευματικά δικαιώματα|κατοχυρωμένα|כל הזכויות|สงวนลิขสิทธิ์|স্বত্ব|সর্বস্বত্ব|"
     "minden jog fenntartva|všechna práva|kaikki oikeudet",
-    re.IGNORECASE,
-)
+)  # searched in lowercased text: case-insensitive Unicode matching is ten times slower
 _WRAPPED = re.compile(r"^[(\[（【«\"“—–-].*[)\]）】»\"”]?$")
 _TERMINAL = re.compile(r"[.!?。！？؟।…][\"'”’»」』)\]]*$")
 PARAGRAPH_CHARS = 160  # a line this long is a paragraph, not a caption, credit or chrome line
@@ -111,6 +118,12 @@ photo|foto|image|picture|pictures|illustration|صورة|الصورة|عکس|تص
 görsel|gambar
 """.replace("\n", "").split("|")
 )
+_PHOTO = re.compile("(?:^|\\s)(?:" + "|".join(PHOTO_CUES) + ")")  # a cue at a word start
+
+
+def _may_hold_url(text: str) -> bool:
+    """A cheap test that :data:`_URL` cannot match: most lines hold no URL."""
+    return "://" in text or "www" in text.lower()
 
 
 def normalise_text(text: str) -> str:
@@ -121,8 +134,10 @@ def normalise_text(text: str) -> str:
     >>> normalise_text("Source: https://www.argaam.com/x, 2024")
     'source: § 0'
     """
-    text = _URL.sub("§", text)
-    text = _EMAIL.sub("¤", text)
+    if _may_hold_url(text):
+        text = _URL.sub("§", text)
+    if "@" in text:
+        text = _EMAIL.sub("¤", text)
     hosts = find_hosts(text)
     for h in reversed(hosts):
         text = text[: h.start] + "§" + text[h.end :]
@@ -189,6 +204,133 @@ class TextView(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         return [normalise_text(r["text"]) for r in X]
 
 
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_PRIME = np.uint64(1_000_003)
+_S29, _S31 = np.uint64(29), np.uint64(31)
+_SALT = tuple(np.uint64(n * 0x94D049BB133111EB % 2**64) for n in range(9))  # one per n-gram length
+
+
+class CharNgramHasher(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+    """Count hashed character n-grams inside words, for a whole batch of texts at once.
+
+    The n-grams are those of scikit-learn's ``analyzer="char_wb"``: whitespace is collapsed,
+    each text is padded with a space, and an n-gram never holds a space except at its ends.
+    Each n-gram is hashed (a fixed 64-bit hash of its code points, so columns are the same on
+    every machine) into one of ``n_features`` columns. The work is a few numpy operations per
+    batch rather than a Python loop per n-gram, about ten times faster than ``TfidfVectorizer``;
+    there is no vocabulary to fit, store or load. Stateless, like ``HashingVectorizer``.
+
+    Parameters
+    ----------
+    ngram_range
+        Smallest and largest n-gram length, as in scikit-learn's vectorizers.
+    n_features
+        Number of output columns, a power of two.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 4), n_features: int = 2**18) -> None:
+        self.ngram_range = ngram_range
+        self.n_features = n_features
+
+    def _check_params(self) -> tuple[int, int, int]:
+        lo, hi = self.ngram_range
+        n = int(self.n_features)
+        if not 1 <= lo <= hi <= 8:
+            raise ValueError(
+                f"ngram_range must satisfy 1 <= min <= max <= 8, got {self.ngram_range}"
+            )
+        if n < 2 or n & (n - 1):
+            raise ValueError(f"n_features must be a power of two, got {self.n_features}")
+        return lo, hi, n
+
+    def fit(self, X: Sequence[str], y: Any = None) -> CharNgramHasher:
+        """Check the parameters; nothing is learned. Returns ``self``."""
+        self._check_params()
+        return self
+
+    def transform(self, X: Sequence[str]) -> sp.csr_matrix:
+        """Return a float32 CSR matrix of n-gram counts, one row per text."""
+        lo, hi, n_features = self._check_params()
+        padded = [f" {joined} " if (joined := " ".join(t.split())) else "" for t in X]
+        n_rows = len(padded)
+        if not n_rows:
+            return sp.csr_matrix((0, n_features), dtype=np.float32)
+        # One array of code points for the batch; NUL separates texts (text never holds NUL
+        # here: split() keeps it, so it is replaced first).
+        joined = "\x00".join(p.replace("\x00", " ") for p in padded)
+        cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        cp = cp.astype(np.uint64)
+        lengths = np.fromiter(map(len, padded), dtype=np.int64, count=n_rows)
+        row_of = np.repeat(np.arange(n_rows, dtype=np.int64), lengths + 1)[: cp.size]
+        sep, space = cp == 0, cp == 32
+        keys = []
+        h, bad = cp, sep
+        for n in range(1, hi + 1):
+            m = cp.size - n + 1
+            if m <= 0:
+                break
+            if n > 1:
+                h = h[:m] * _PRIME ^ cp[n - 1 : n - 1 + m]
+                bad = bad[:m] | sep[n - 1 : n - 1 + m]
+                if n >= 3:  # the window's new interior position
+                    bad = bad | space[n - 2 : n - 2 + m]
+            if n >= lo:
+                ok = ~bad
+                x = h[ok] + _SALT[n]
+                x ^= x >> _S31
+                x *= _MIX1
+                x ^= x >> _S29
+                col = (x & np.uint64(n_features - 1)).astype(np.int64)
+                keys.append(row_of[:m][ok] * n_features + col)
+        if not keys:  # every text empty
+            return sp.csr_matrix((n_rows, n_features), dtype=np.float32)
+        flat = np.sort(np.concatenate(keys))
+        first = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
+        counts = np.diff(np.r_[first, flat.size]).astype(np.float32)
+        unique = flat[first]
+        rows = unique // n_features
+        indices = (unique - rows * n_features).astype(np.int32)
+        indptr = np.searchsorted(rows, np.arange(n_rows + 1)).astype(np.int32)
+        return sp.csr_matrix((counts, indices, indptr), shape=(n_rows, n_features))
+
+    def columns_of(self, text: str) -> dict[str, int]:
+        """The column of each n-gram of ``text``, to read a fitted model's weights by n-gram."""
+        lo, hi, n_features = self._check_params()
+        joined = " ".join(text.split())
+        padded = f" {joined} " if joined else ""
+        grams = {
+            padded[i : i + n]
+            for n in range(lo, hi + 1)
+            for i in range(len(padded) - n + 1)
+            if " " not in padded[i + 1 : i + n - 1]
+        }
+        return {g: _column(g, n_features) for g in sorted(grams)}
+
+
+def _column(gram: str, n_features: int) -> int:
+    """The column of one n-gram, computed as ``CharNgramHasher.transform`` does."""
+    h = np.uint64(0)
+    with np.errstate(over="ignore"):
+        for k, ch in enumerate(gram):
+            h = np.uint64(ord(ch)) if k == 0 else h * _PRIME ^ np.uint64(ord(ch))
+        x = h + _SALT[len(gram)]
+        x ^= x >> _S31
+        x *= _MIX1
+        x ^= x >> _S29
+    return int(x & np.uint64(n_features - 1))
+
+
+# Labels that mark a government, school or international body's site in every country
+# (gov.uk, stat.go.jp, ibge.gov.br, who.int): such sites are cited in stories, not syndicated.
+_INSTITUTION_LABELS = frozenset(
+    {"gov", "go", "gob", "gouv", "govt", "gv", "edu", "ac", "mil", "int"}
+)
+
+
+def _institutional(domain: str) -> bool:
+    return not _INSTITUTION_LABELS.isdisjoint(domain.split("."))
+
+
 @functools.lru_cache(maxsize=4096)  # each line is also its neighbours' prev and next
 def _line_cues(text: str) -> tuple[float, ...]:
     lowered = text.lower()
@@ -197,10 +339,11 @@ def _line_cues(text: str) -> tuple[float, ...]:
     stripped = len(text.strip()) or 1
     return (
         float(bool(hosts)),
-        float(bool(_URL.search(text))),
+        float(_may_hold_url(text) and bool(_URL.search(text))),
         float(bool(hosts) and host_chars / stripped > 0.6),
         float(min(_count(SYNDICATION_CUES, lowered), 3)),
         float(min(_count(CHROME_CUES, lowered), 3)),
+        float(bool(hosts) and all(_institutional(h.domain) for h in hosts)),
     )
 
 
@@ -215,7 +358,12 @@ CONTEXT_FEATURES: tuple[str, ...] = (
     "ends_colon", "mid_article", "after_last_paragraph", "mid_x_colon_label", "mid_x_host",
     "mid_x_syndication_cues", "long_x_host", "long_x_syndication_cues", "end_x_host",
     "end_x_syndication_cues", "colon_x_next_host", "colon_x_next_empty",
+    "copyright_x_host", "copyright_x_no_syndication_cues", "chrome_x_no_host",
+    "institution_host",
 )  # fmt: skip
+
+
+_NO_CUES = (0.0,) * 6
 
 
 def _context_vector(r: Record) -> list[float]:
@@ -227,14 +375,15 @@ def _context_vector(r: Record) -> list[float]:
     letters = r["letters"]
     own = _line_cues(text)
     prev, nxt = r["prev"], r["next"]
-    prev_cues = _line_cues(prev) if prev else (0.0,) * 5
-    next_cues = _line_cues(nxt) if nxt else (0.0,) * 5
+    prev_cues = _line_cues(prev) if prev else _NO_CUES
+    next_cues = _line_cues(nxt) if nxt else _NO_CUES
     mid = float(r["long_before"] > 0 and r["long_after"] > 0)
     end = float(r["long_after"] == 0 and r["long_before"] > 0)
     is_long = float(is_paragraph(text))
     colon_label = float(bool(_COLON_LABEL.match(text)))
     synd = own[3] / 3
     ends_colon = float(text.rstrip().endswith((":", "：")))
+    copyright = float(bool(_COPYRIGHT.search(lowered)))
     return [
         i / (n - 1) if n > 1 else 1.0,
         float(i == 0),
@@ -250,10 +399,10 @@ def _context_vector(r: Record) -> list[float]:
         own[2],
         synd,
         own[4] / 3,
-        float(any(lowered.startswith(c) or f" {c}" in lowered for c in PHOTO_CUES)),
-        float(bool(_EMAIL.search(text))),
+        float(bool(_PHOTO.search(lowered))),
+        float("@" in text and bool(_EMAIL.search(text))),
         colon_label,
-        float(bool(_COPYRIGHT.search(text))),
+        copyright,
         float(bool(_WRAPPED.match(text))),
         float(bool(_TERMINAL.search(text))),
         sum(map(str.isdigit, text)) / max(length, 1),
@@ -284,6 +433,11 @@ def _context_vector(r: Record) -> list[float]:
         end * synd,
         ends_colon * next_cues[0],
         ends_colon * float(not nxt),
+        # the site's own copyright line often writes its domain; a credit adds a cue word
+        copyright * own[0],
+        copyright * float(own[3] == 0),
+        float(own[4] > 0 and not own[0]),
+        own[5],
     ]
 
 

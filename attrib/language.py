@@ -23,7 +23,9 @@ __all__ = [
     "dominant_script",
     "guess_all",
     "guess_in",
+    "guess_many_in",
     "detect_language",
+    "detect_languages",
     "guess",
     "is_mixed",
     "mask",
@@ -35,6 +37,8 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:[.．。][\w-]+)+")
 _DOMAIN = re.compile(
     r"\b[\w-]+(?:[.．。｡][\w-]+)*[.．。｡](?:[a-z]{2,}|xn--[\w-]+)\b", re.IGNORECASE
 )
+# A domain ends in a dot and a letter: lines without one need no domain masking.
+_DOT_LETTER = re.compile(r"[.．。｡][^\W\d_]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 # (script, ranges); order matters only for speed.
@@ -95,9 +99,11 @@ def mask(text: str) -> str:
     >>> mask("Read it on www.argaam.com or mail desk@example.org today")
     'Read it on   or mail   today'
     """
-    text = _URL.sub(" ", text)
-    text = _EMAIL.sub(" ", text)
-    return _DOMAIN.sub(" ", text)
+    if "://" in text or "](" in text or "www" in text.lower():
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
+    return _DOMAIN.sub(" ", text) if _DOT_LETTER.search(text) else text
 
 
 def script_of(text: str) -> tuple[str | None, Counter[str]]:
@@ -150,6 +156,14 @@ def _normalise_code(code: str) -> str:
     return "zh" if code.startswith("zh") else code.split("-")[0]
 
 
+def _merged(probs: Sequence[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
+    merged: dict[str, float] = {}
+    for lang, prob in probs:
+        code = _normalise_code(lang)
+        merged[code] = merged.get(code, 0.0) + prob
+    return tuple(sorted(merged.items(), key=lambda kv: -kv[1]))
+
+
 def detect_language(text: str) -> tuple[tuple[str, float], ...]:
     """Return langdetect's (language, probability) pairs for ``text``, best first.
 
@@ -163,11 +177,33 @@ def detect_language(text: str) -> tuple[tuple[str, float], ...]:
         probs = detector.get_probabilities()
     except error:
         return ()
-    merged: dict[str, float] = {}
-    for p in probs:
-        code = _normalise_code(p.lang)
-        merged[code] = merged.get(code, 0.0) + p.prob
-    return tuple(sorted(merged.items(), key=lambda kv: -kv[1]))
+    return _merged([(p.lang, p.prob) for p in probs])
+
+
+@functools.lru_cache(maxsize=1)
+def _batch_detector():  # type: ignore[no-untyped-def]
+    """langdetect-rs's batch call on the private factory, or None (plain langdetect)."""
+    if backend() != "langdetect_rs":
+        return None
+    try:
+        seed_state = importlib.import_module("langdetect_rs._seed").seed_state
+        core = _factory("langdetect_rs")[0]._core
+        state = seed_state(0)  # the private factory's seed: the same answers as detect_language
+        batch = core.detect_langs_batch
+    except (ImportError, AttributeError):  # another langdetect-rs layout: one call per text
+        return None
+    return lambda texts: batch(texts, state)
+
+
+def detect_languages(texts: Sequence[str]) -> list[tuple[tuple[str, float], ...]]:
+    """:func:`detect_language` for many texts: one call into langdetect-rs's batch entry (the
+    same answers, without a Python round trip per text), or a loop with plain langdetect."""
+    if not texts:
+        return []
+    batch = _batch_detector()
+    if batch is None:
+        return [detect_language(t) for t in texts]
+    return [() if r is None else _merged(r) for r in batch(list(texts))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +231,23 @@ class Guess:
         return self.words >= 2 and self.letters >= 6
 
 
+def _guess_script(text: str) -> tuple[Guess, str]:
+    """What the script settles, and the masked text for langdetect."""
+    masked = mask(text)
+    script, counts = script_of(masked)
+    if script is None:
+        return Guess(None, None, 0, 0, ()), masked
+    letters = sum(counts.values())
+    words = letters if script in _CJK else len(_WORD.findall(masked))
+    language = "zh" if script == "Hani" else _SCRIPT_LANGUAGE.get(script)
+    return Guess(language, script, letters, words, ()), masked
+
+
+def _with_candidates(g: Guess, candidates: tuple[tuple[str, float], ...]) -> Guess:
+    language = candidates[0][0] if candidates else None
+    return Guess(language, g.script, g.letters, g.words, candidates)
+
+
 def guess(text: str, *, detect: bool = True) -> Guess:
     """Guess the language of one segment; with ``detect=False`` only what the script settles.
 
@@ -205,21 +258,10 @@ def guess(text: str, *, detect: bool = True) -> Guess:
     >>> guess("Leave a Comment", detect=False).language is None
     True
     """
-    masked = mask(text)
-    script, counts = script_of(masked)
-    letters = sum(counts.values())
-    if script is None:
-        return Guess(None, None, 0, 0, ())
-    words = letters if script in _CJK else len(_WORD.findall(masked))
-    if script == "Hani":
-        return Guess("zh", script, letters, words, ())
-    if script in _SCRIPT_LANGUAGE:
-        return Guess(_SCRIPT_LANGUAGE[script], script, letters, words, ())
-    if not detect:
-        return Guess(None, script, letters, words, ())
-    candidates = detect_language(masked)
-    language = candidates[0][0] if candidates else None
-    return Guess(language, script, letters, words, candidates)
+    g, masked = _guess_script(text)
+    if not detect or g.script is None or g.language is not None:
+        return g
+    return _with_candidates(g, detect_language(masked))
 
 
 def _worth_detecting(g: Guess, article_script: str | None) -> bool:
@@ -248,22 +290,34 @@ def guess_all(texts: Sequence[str]) -> list[Guess]:
     article's language; the longest line of that script is always detected, so that the article
     gets a language.
     """
-    guesses = [guess(t, detect=False) for t in texts]
+    prepared = [_guess_script(t) for t in texts]
+    guesses = [g for g, _ in prepared]
     script = dominant_script(guesses)
     todo = [i for i, g in enumerate(guesses) if _worth_detecting(g, script)]
     if script is not None and script not in _SCRIPT_LANGUAGE and script != "Hani":
         same = [i for i, g in enumerate(guesses) if g.script == script]
         if same and not any(guesses[i].script == script for i in todo):
             todo.append(max(same, key=lambda i: (guesses[i].letters, -i)))
-    for i in todo:
-        guesses[i] = guess(texts[i])
+    found = detect_languages([prepared[i][1] for i in todo])
+    for i, candidates in zip(todo, found, strict=True):
+        guesses[i] = _with_candidates(guesses[i], candidates)
     return guesses
 
 
 def guess_in(text: str, article_script: str | None) -> Guess:
     """Guess one more segment of an article whose dominant script is known."""
-    g = guess(text, detect=False)
-    return guess(text) if _worth_detecting(g, article_script) else g
+    return guess_many_in([text], article_script)[0]
+
+
+def guess_many_in(texts: Sequence[str], article_script: str | None) -> list[Guess]:
+    """Guess more segments of an article whose dominant script is known, in one batch."""
+    prepared = [_guess_script(t) for t in texts]
+    guesses = [g for g, _ in prepared]
+    todo = [i for i, g in enumerate(guesses) if _worth_detecting(g, article_script)]
+    found = detect_languages([prepared[i][1] for i in todo])
+    for i, candidates in zip(todo, found, strict=True):
+        guesses[i] = _with_candidates(guesses[i], candidates)
+    return guesses
 
 
 def article_language(guesses: Sequence[Guess]) -> str | None:

@@ -84,11 +84,13 @@ def tail_starts(span: Span) -> tuple[int, ...]:
     text = span.text
     n = len(text)
     starts: set[int] = set()
-    for m in _SENTENCE_END.finditer(text):
+    # Only the last _TAIL_MAX characters can start a tail; the margin covers a match's length.
+    first = max(0, n - _TAIL_MAX - 64)
+    for m in _SENTENCE_END.finditer(text, first):
         starts.add(m.end())
     # Script changes at a space: "… ridiculous ظهرت في الأصل …"; only word starts can be one.
     if not text.isascii():
-        for m in _WORD_START.finditer(text):
+        for m in _WORD_START.finditer(text, first):
             i = m.start()
             cls = _script_class(text[i])
             if cls in (0, 1):

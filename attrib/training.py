@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
 import pandas as pd
 
@@ -200,15 +201,6 @@ def _featurise(docs: Sequence[Document], progress: Progress | None) -> list[list
     return per_doc
 
 
-def _strip_for_pickle(pipe: Any) -> Any:
-    # stop_words_ is only for introspection, large, and a set whose pickled order varies
-    # between processes; dropping it keeps model files small and byte-reproducible.
-    tfidf = pipe.named_steps["features"].transformer_list[0][1].named_steps["tfidf"]
-    if hasattr(tfidf, "stop_words_"):
-        del tfidf.stop_words_
-    return pipe
-
-
 def train_model(
     frame: pd.DataFrame,
     *,
@@ -256,7 +248,6 @@ def train_model(
     if progress:
         progress(f"fitting on all {len(docs)} documents ({len(records)} segments)")
     pipe = build_pipeline(**all_params).fit(records, labels)
-    _strip_for_pickle(pipe)
     lang_counts = df.get("language")
     pipe.attrib_card_ = {
         "labels": [str(c) for c in pipe.classes_],
@@ -375,12 +366,14 @@ def cross_validate(
     folds: int = 5,
     params: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> dict[str, Any]:
     """Measure generalisation: train on some documents, evaluate on the others, for every fold.
 
     ``split="group"`` holds out whole phrasing families (``group_column``; documents without one
     are spread over the folds), ``split="language"`` holds out one body language at a time.
-    Every document is predicted by a model that never saw its group or language.
+    Every document is predicted by a model that never saw its group or language. ``jobs``
+    folds are trained at once, in worker processes.
     """
     df = validate_frame(frame)
     if split == "group" and group_column not in df.columns:
@@ -407,23 +400,27 @@ def cross_validate(
     preds: list[Prediction | None] = [None] * len(docs)
     per_fold: dict[str, dict[str, Any]] = {}
     all_params = {**DEFAULT_PARAMS, **(params or {})}
-    for n, fold in enumerate(fold_keys, 1):
+    tasks = []
+    for fold in fold_keys:
         test = [i for i, key in enumerate(keys) if fold_of[key] == fold]
         train = [i for i, key in enumerate(keys) if fold_of[key] != fold]
         X = [r for i in train for r in per_doc[i]]
         y = [lab for i in train for lab in docs[i].labels]
-        if "footer" not in y:
-            continue
-        if progress:
-            progress(
-                f"fold {n}/{len(fold_keys)} ({fold}): training on {len(train)}, testing on {len(test)} documents"
-            )
-        model = build_pipeline(**all_params).fit(X, y)
+        if "footer" in y:
+            tasks.append((fold, test, X, y))
+    if progress:
+        progress(f"{len(tasks)} folds on {jobs} process(es)")
+    results = joblib.Parallel(n_jobs=jobs)(
+        joblib.delayed(_run_fold)(X, y, [docs[i] for i in test], all_params)
+        for _, test, X, y in tasks
+    )
+    for (fold, test, _, _), fold_preds in zip(tasks, results, strict=True):
         fold_docs = [docs[i] for i in test]
-        fold_preds = predict_documents(model, fold_docs)
         for i, p in zip(test, fold_preds, strict=True):
             preds[i] = p
         per_fold[fold] = score_predictions(fold_docs, fold_preds, [d.language for d in fold_docs])
+        if progress:
+            progress(f"fold {fold}: footer F1 {per_fold[fold]['footer']['f1']}")
     kept = [i for i, p in enumerate(preds) if p is not None]
     out = score_predictions(
         [docs[i] for i in kept], [preds[i] for i in kept], [docs[i].language for i in kept]
@@ -440,6 +437,12 @@ def cross_validate(
     }
     out["mean_fold_footer_f1"] = round(sum(f1s.values()) / len(f1s), 4) if f1s else None
     return out
+
+
+def _run_fold(
+    X: list[Record], y: list[str], test: list[Document], params: dict[str, Any]
+) -> list[Prediction]:
+    return predict_documents(build_pipeline(**params).fit(X, y), test)
 
 
 def ensure_writable(path: str | Path) -> Path:

@@ -203,10 +203,23 @@ def main() -> None:
             "--chunk-size",
             chunk,
         ]
+        peaks = {}
         for jobs in sorted({1, cores}):
             wall, peak = run_measured(attrib_cmd + ["--jobs", str(jobs)])
+            peaks[jobs] = peak
             print(f"attrib score --jobs {jobs}: {wall:.1f} s, {n_rows / wall:.0f} rows/s, "
                   f"{wall / floor_s:.1f}x the floor, peak memory {peak / 2**20:.0f} MiB (all processes)")  # fmt: skip
+        # Memory must not grow with the input: the same run on a tenth of the file.
+        small = Path(tmp) / "small.csv"
+        with src.open(encoding="utf-8", newline="") as f_in:
+            rows = list(csv.reader(f_in))
+        with small.open("w", encoding="utf-8", newline="") as f_out:
+            csv.writer(f_out, lineterminator="\n").writerows(rows[: 1 + max(1, n_rows // 10)])
+        del rows
+        small_cmd = [str(small) if a == str(src) else a for a in attrib_cmd]
+        _, small_peak = run_measured(small_cmd + ["--jobs", str(cores)])
+        print(f"memory flatness (--jobs {cores}): peak {small_peak / 2**20:.0f} MiB for "
+              f"{max(1, n_rows // 10)} rows, {peaks[cores] / 2**20:.0f} MiB for {n_rows} rows")  # fmt: skip
 
     base = articles[: 10 if args.quick else 50]
     unit = statistics.median([timed(lambda a=a: attrib.analyze(a), 1) for a in base])

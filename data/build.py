@@ -24,6 +24,9 @@ from attrib.markup import MarkedArticle, read_markup
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "sources"
 OUT = HERE / "train.csv"
+# Every 14th article, with the columns users bring plus the family, for fast tests.
+SMALL = HERE.parent / "tests" / "fixtures" / "train_small.csv"
+SMALL_COLUMNS = ("doc_id", "text", "label", "mixed", "language", "source_domain", "footer_family")
 SEED = 20261127
 VARIANTS = 9
 COLUMNS = (
@@ -62,18 +65,18 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
 
 def load_sources() -> tuple:
     articles = {p.stem: read_markup(p) for p in sorted((SOURCES / "articles").glob("*.txt"))}
-    chrome = {
-        p.stem: [
-            line.strip() for line in p.read_text(encoding="utf-8").splitlines() if line.strip()
-        ]
-        for p in sorted((SOURCES / "chrome").glob("*.txt"))
-    }
+    chrome: dict[str, list[str]] = {}
+    for folder in ("chrome", "chrome_more"):
+        for p in sorted((SOURCES / folder).glob("*.txt")):
+            chrome.setdefault(p.stem, []).extend(
+                line.strip() for line in p.read_text(encoding="utf-8").splitlines() if line.strip()
+            )
     footers: dict[str, list[tuple[str, str]]] = {}
-    for folder in ("footers", "footers_more"):
+    for folder in ("footers", "footers_more", "footers_extra"):
         for p in sorted((SOURCES / folder).glob("*.tsv")):
             footers.setdefault(p.stem, []).extend((r["family"], r["template"]) for r in read_tsv(p))
     mentions: dict[str, list[tuple[str, str]]] = {}
-    for folder in ("mentions", "mentions_more"):
+    for folder in ("mentions", "mentions_more", "mentions_extra"):
         for p in sorted((SOURCES / folder).glob("*.tsv")):
             mentions.setdefault(p.stem, []).extend((r["kind"], r["template"]) for r in read_tsv(p))
     outlets: dict[str, list[tuple[str, str]]] = {}
@@ -135,6 +138,9 @@ def fill(
     text = text.replace("{host}", host_text)
     if rng.random() < 0.08:
         text = text.rstrip(".") + rng.choice((".", " »", " →", ""))
+    if not has_host and name.lower() == domain:
+        # an outlet named by its domain ("Bankier.pl", "NU.nl") writes a host all the same
+        has_host, written = True, name.lower()
     return [
         part.strip() for part in text.split("\\n") if part.strip()
     ], written if has_host else None
@@ -249,19 +255,38 @@ def build() -> str:
     return buf.getvalue()
 
 
+def small_fixture(content: str) -> str:
+    rows = list(csv.DictReader(io.StringIO(content)))
+    ids = list(dict.fromkeys(r["doc_id"] for r in rows))
+    keep = set(ids[::14])
+    buf = io.StringIO()
+    writer = csv.DictWriter(
+        buf, fieldnames=SMALL_COLUMNS, lineterminator="\n", extrasaction="ignore"
+    )
+    writer.writeheader()
+    writer.writerows(r for r in rows if r["doc_id"] in keep)
+    return buf.getvalue()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="verify data/train.csv is up to date")
     args = parser.parse_args(argv)
     content = build()
+    small = small_fixture(content)
     if args.check:
-        current = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
-        if current != content:
-            print("data/train.csv is out of date: run `make data`", file=sys.stderr)
-            return 1
-        print("data/train.csv is up to date")
+        for path, want in ((OUT, content), (SMALL, small)):
+            current = path.read_text(encoding="utf-8") if path.exists() else ""
+            if current != want:
+                print(
+                    f"{path.relative_to(HERE.parent)} is out of date: run `make data`",
+                    file=sys.stderr,
+                )
+                return 1
+        print("data/train.csv and tests/fixtures/train_small.csv are up to date")
         return 0
     OUT.write_text(content, encoding="utf-8")
+    SMALL.write_text(small, encoding="utf-8")
     n_docs = len({line.split(",", 1)[0] for line in content.splitlines()[1:]})
     print(f"wrote {OUT.relative_to(HERE.parent)}: {n_docs} documents")
     return 0

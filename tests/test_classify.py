@@ -11,8 +11,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
 from sklearn.pipeline import Pipeline
 
-from attrib.classify import build_pipeline
-from attrib.features import CONTEXT_FEATURES, ContextFeatures
+from attrib.classify import build_pipeline, probability_function
+from attrib.features import CONTEXT_FEATURES, CharNgramHasher, ContextFeatures
 from attrib.training import documents_from_frame, records_for, validate_frame
 
 
@@ -65,3 +65,88 @@ def test_context_features_have_names_and_shape(xy):
     out = ContextFeatures().fit(X).transform(X)
     assert out.shape == (5, len(CONTEXT_FEATURES))
     assert list(ContextFeatures().fit(X).get_feature_names_out()) == list(CONTEXT_FEATURES)
+
+
+def _char_wb_counts(text: str) -> dict[str, int]:
+    """scikit-learn's own char_wb n-grams (1-4) of ``text``, counted."""
+    from collections import Counter
+
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    analyzer = CountVectorizer(analyzer="char_wb", ngram_range=(1, 4), lowercase=False)
+    return dict(Counter(analyzer.build_analyzer()(text)))
+
+
+def _column_of(gram: str) -> int:
+    from attrib.features import _column
+
+    return _column(gram, 2**18)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["source: § 0", "ظهرت في الأصل على §", "本文首发于§，转载请注明", "Leave  a\tComment", "a b"],
+)
+def test_hashed_ngrams_are_scikit_learns_char_wb_ngrams(text):
+    # The same n-grams as analyzer="char_wb", each counted in its hashed column; only the
+    # count of the lone space differs (scikit-learn pads every word, the hasher the text).
+    expected: dict[int, float] = {}
+    for gram, count in _char_wb_counts(text).items():
+        if gram != " ":
+            expected[_column_of(gram)] = expected.get(_column_of(gram), 0) + count
+    row = CharNgramHasher().fit([text]).transform([text])
+    got = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+    got.pop(_column_of(" "))
+    assert got == expected
+
+
+def test_hashed_ngrams_batch_equals_one_by_one_and_are_stable():
+    texts = ["source: §", "", "   ", "read more at §", "東京の天気"]
+    hasher = CharNgramHasher()
+    batch = hasher.transform(texts)
+    for i, t in enumerate(texts):
+        assert (batch[i] != hasher.transform([t])).nnz == 0
+    assert batch.shape == (5, 2**18) and batch[1].nnz == batch[2].nnz == 0
+    # Columns are a fixed function of the n-gram, the same on every machine and run: a model
+    # trained anywhere reads the same columns.
+    assert _column_of(" so") == hasher.columns_of("so")[" so"] == 212536
+    assert 3852 in hasher.transform(["§"]).indices
+    assert hasher.transform([]).shape == (0, 2**18)
+
+
+def test_hasher_rejects_bad_parameters():
+    with pytest.raises(ValueError, match="power of two"):
+        CharNgramHasher(n_features=1000).fit(["x"])
+    with pytest.raises(ValueError, match="ngram_range"):
+        CharNgramHasher(ngram_range=(3, 2)).fit(["x"])
+
+
+def test_compiled_probabilities_equal_predict_proba(xy):
+    X, y, _ = xy
+    pipe = build_pipeline().fit(X, y)
+    fast = probability_function(pipe)
+    assert fast != pipe.predict_proba
+    np.testing.assert_allclose(fast(X), pipe.predict_proba(X), rtol=0, atol=1e-7)
+
+
+def test_other_estimators_keep_their_own_predict_proba(xy):
+    X, y, _ = xy
+    search = GridSearchCV(build_pipeline(), {"clf__C": [1.0]}, cv=2).fit(X[:400], y[:400])
+    assert probability_function(search) == search.predict_proba
+    pipe = build_pipeline(features__text__tfidf__norm="l1").fit(X[:400], y[:400])
+    assert probability_function(pipe) == pipe.predict_proba
+
+
+def test_context_features_tell_institution_sites_from_other_sites():
+    from attrib.detector import line_records
+
+    lines = [
+        "Budget vote set for Friday",
+        "The full results are published on https://www.gov.uk/results and www.stat.go.jp.",
+        "This story first appeared on Reuters.",
+        "Source: www.argaam.com",
+    ]
+    vectors = ContextFeatures().fit([]).transform(line_records(lines)[2])
+    col = {name: vectors[:, i].tolist() for i, name in enumerate(CONTEXT_FEATURES)}
+    assert col["institution_host"] == [0.0, 1.0, 0.0, 0.0]
+    assert col["has_host"] == [0.0, 1.0, 0.0, 1.0]

@@ -7,7 +7,14 @@ import sys
 
 import pytest
 
-from attrib.language import article_language, guess, is_mixed, mask
+from attrib.language import (
+    article_language,
+    detect_language,
+    detect_languages,
+    guess,
+    is_mixed,
+    mask,
+)
 
 
 def test_urls_domains_and_emails_never_count_as_language():
@@ -98,3 +105,16 @@ def test_both_langdetect_backends_give_identical_results():
         outs[used] = results
     assert set(outs) == {"langdetect_rs", "langdetect"}
     assert outs["langdetect_rs"] == outs["langdetect"]
+
+
+def test_batch_detection_gives_each_texts_own_answer():
+    texts = [
+        "Le gouvernement a présenté mercredi son projet de budget pour l'année prochaine.",
+        "",
+        "12345 -- 678",
+        "Die Regierung hat am Mittwoch ihren Haushaltsentwurf vorgestellt.",
+        "ظهرت في الأصل على",
+    ]
+    assert detect_languages(texts) == [detect_language(t) for t in texts]
+    assert detect_languages(texts)[1] == ()  # no features: no candidates, no error
+    assert detect_languages([]) == []

@@ -115,3 +115,12 @@ def test_evaluate_reports_per_class_per_language_confusion_and_domains(small_fra
     assert metrics["domain_accuracy"] is not None
     total = sum(sum(row.values()) for row in metrics["confusion"].values())
     assert total == metrics["segments"] == len(small_frame)
+
+
+def test_cross_validation_in_parallel_equals_one_process(small_frame):
+    from attrib.training import cross_validate
+
+    one = cross_validate(small_frame, split="group", folds=2, jobs=1)
+    two = cross_validate(small_frame, split="group", folds=2, jobs=2)
+    assert one == two
+    assert set(one["folds"]) == {"fold0", "fold1"} and one["footer"]["support"] > 0
