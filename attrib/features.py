@@ -276,12 +276,7 @@ class CharNgramHasher(BaseEstimator, TransformerMixin):  # type: ignore[misc]
                     bad = bad | space[n - 2 : n - 2 + m]
             if n >= lo:
                 ok = ~bad
-                x = h[ok] + _SALT[n]
-                x ^= x >> _S31
-                x *= _MIX1
-                x ^= x >> _S29
-                col = (x & np.uint64(n_features - 1)).astype(np.int64)
-                keys.append(row_of[:m][ok] * n_features + col)
+                keys.append(row_of[:m][ok] * n_features + _bucket(h[ok], n, n_features))
         if not keys:  # every text empty
             return sp.csr_matrix((n_rows, n_features), dtype=np.float32)
         flat = np.sort(np.concatenate(keys))
@@ -307,17 +302,22 @@ class CharNgramHasher(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         return {g: _column(g, n_features) for g in sorted(grams)}
 
 
+def _bucket(h: np.ndarray, n: int, n_features: int) -> np.ndarray:
+    """Columns of n-grams of length ``n`` from their rolling hashes (uint64, wrapping)."""
+    x = h + _SALT[n]
+    x ^= x >> _S31
+    x *= _MIX1
+    x ^= x >> _S29
+    return (x & np.uint64(n_features - 1)).astype(np.int64)
+
+
 def _column(gram: str, n_features: int) -> int:
     """The column of one n-gram, computed as ``CharNgramHasher.transform`` does."""
-    h = np.uint64(0)
-    with np.errstate(over="ignore"):
-        for k, ch in enumerate(gram):
-            h = np.uint64(ord(ch)) if k == 0 else h * _PRIME ^ np.uint64(ord(ch))
-        x = h + _SALT[len(gram)]
-        x ^= x >> _S31
-        x *= _MIX1
-        x ^= x >> _S29
-    return int(x & np.uint64(n_features - 1))
+    h = np.zeros(1, dtype=np.uint64)
+    for k, ch in enumerate(gram):
+        code = np.uint64(ord(ch))
+        h = h + code if k == 0 else h * _PRIME ^ code
+    return int(_bucket(h, len(gram), n_features)[0])
 
 
 # Labels that mark a government, school or international body's site in every country

@@ -22,7 +22,6 @@ __all__ = [
     "backend",
     "dominant_script",
     "guess_all",
-    "guess_in",
     "guess_many_in",
     "detect_language",
     "detect_languages",
@@ -298,22 +297,19 @@ def guess_all(texts: Sequence[str]) -> list[Guess]:
         same = [i for i, g in enumerate(guesses) if g.script == script]
         if same and not any(guesses[i].script == script for i in todo):
             todo.append(max(same, key=lambda i: (guesses[i].letters, -i)))
-    found = detect_languages([prepared[i][1] for i in todo])
-    for i, candidates in zip(todo, found, strict=True):
-        guesses[i] = _with_candidates(guesses[i], candidates)
-    return guesses
-
-
-def guess_in(text: str, article_script: str | None) -> Guess:
-    """Guess one more segment of an article whose dominant script is known."""
-    return guess_many_in([text], article_script)[0]
+    return _detect_where(prepared, todo)
 
 
 def guess_many_in(texts: Sequence[str], article_script: str | None) -> list[Guess]:
     """Guess more segments of an article whose dominant script is known, in one batch."""
     prepared = [_guess_script(t) for t in texts]
+    todo = [i for i, (g, _) in enumerate(prepared) if _worth_detecting(g, article_script)]
+    return _detect_where(prepared, todo)
+
+
+def _detect_where(prepared: Sequence[tuple[Guess, str]], todo: Sequence[int]) -> list[Guess]:
+    """The script's guesses, with langdetect's answer (one batch) for the segments in ``todo``."""
     guesses = [g for g, _ in prepared]
-    todo = [i for i, g in enumerate(guesses) if _worth_detecting(g, article_script)]
     found = detect_languages([prepared[i][1] for i in todo])
     for i, candidates in zip(todo, found, strict=True):
         guesses[i] = _with_candidates(guesses[i], candidates)
