@@ -384,6 +384,10 @@ def cross_validate(
         raise DataSchemaError("--leave-language-out needs a 'language' column")
     if split not in ("group", "language"):
         raise InputError(f"unknown split {split!r}: use 'group' or 'language'")
+    if jobs == 0 or jobs < -1:
+        raise InputError(
+            f"jobs must be a number of processes (1, 2, …) or -1 for all cores, not {jobs}"
+        )
     docs = documents_from_frame(df, group_column if split == "group" else None)
     per_doc = _featurise(docs, progress)
     if split == "language":

@@ -205,3 +205,10 @@ def test_train_refuses_an_output_under_a_file_before_training(capsys, tmp_path):
     blocker.write_text("x")
     assert main(["train", str(data), "-o", str(blocker / "sub" / "m.joblib"), "--quiet"]) == 1
     assert "is not a folder" in capsys.readouterr().err
+
+
+def test_evaluate_refuses_zero_jobs_before_training(capsys, tmp_path, small_frame):
+    data = tmp_path / "small.csv"
+    small_frame.to_csv(data, index=False)
+    assert main(["evaluate", str(data), "--group-split", "--jobs", "0", "--quiet"]) == 1
+    assert "jobs must be a number of processes" in capsys.readouterr().err
