@@ -10,19 +10,104 @@ and ``cross_val_score`` work on it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .features import CharNgramHasher, ContextFeatures, Record, TextView
+from .compiled import CompiledModel
+from .features import (
+    CONTEXT_FEATURES,
+    Record,
+    check_hash_params,
+    context_matrix,
+    hash_ngrams,
+    ngram_columns,
+    normalise_text,
+)
 
-__all__ = ["build_pipeline", "probability_function", "DEFAULT_PARAMS"]
+__all__ = [
+    "CharNgramHasher",
+    "ContextFeatures",
+    "DEFAULT_PARAMS",
+    "TextView",
+    "build_pipeline",
+    "compile_pipeline",
+    "probability_function",
+]
+
+
+class TextView(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+    """Select the normalised segment text from records, for a text vectorizer."""
+
+    def fit(self, X: Sequence[Record], y: Any = None) -> TextView:
+        """Nothing to learn; returns ``self``."""
+        return self
+
+    def transform(self, X: Sequence[Record]) -> list[str]:
+        """Return the normalised text of each record."""
+        return [normalise_text(r["text"]) for r in X]
+
+
+class CharNgramHasher(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+    """Count hashed character n-grams inside words (:func:`attrib.features.hash_ngrams`).
+
+    The n-grams are those of scikit-learn's ``analyzer="char_wb"``, hashed with a fixed 64-bit
+    hash, so columns are the same on every machine. About ten times faster than
+    ``TfidfVectorizer``; there is no vocabulary to fit, store or load. Stateless, like
+    ``HashingVectorizer``.
+
+    Parameters
+    ----------
+    ngram_range
+        Smallest and largest n-gram length, as in scikit-learn's vectorizers.
+    n_features
+        Number of output columns, a power of two.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 4), n_features: int = 2**18) -> None:
+        self.ngram_range = ngram_range
+        self.n_features = n_features
+
+    def fit(self, X: Sequence[str], y: Any = None) -> CharNgramHasher:
+        """Check the parameters; nothing is learned. Returns ``self``."""
+        check_hash_params(self.ngram_range, self.n_features)
+        return self
+
+    def transform(self, X: Sequence[str]) -> sp.csr_matrix:
+        """Return a float32 CSR matrix of n-gram counts, one row per text."""
+        data, indices, indptr = hash_ngrams(X, self.ngram_range, self.n_features)
+        return sp.csr_matrix((data, indices, indptr), shape=(len(X), int(self.n_features)))
+
+    def columns_of(self, text: str) -> dict[str, int]:
+        """The column of each n-gram of ``text``, to read a fitted model's weights by n-gram."""
+        return ngram_columns(text, self.ngram_range, self.n_features)
+
+
+class ContextFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+    """Numeric features of a segment in its article: position, length, cues, language, neighbours.
+
+    The names are in :data:`~attrib.features.CONTEXT_FEATURES` and ``get_feature_names_out()``.
+    """
+
+    def fit(self, X: Sequence[Record], y: Any = None) -> ContextFeatures:
+        """Record the number of features; returns ``self``."""
+        self.n_features_out_ = len(CONTEXT_FEATURES)
+        return self
+
+    def transform(self, X: Sequence[Record]) -> np.ndarray:
+        """Return an array of shape (n_records, len(CONTEXT_FEATURES))."""
+        return context_matrix(X)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the output features."""
+        return np.asarray(CONTEXT_FEATURES, dtype=object)
+
 
 DEFAULT_PARAMS: dict[str, object] = {
     "clf__C": 8.0,
@@ -56,92 +141,56 @@ def build_pipeline(**params: object) -> Pipeline:
 
 
 def probability_function(model: Any) -> Callable[[Sequence[Record]], np.ndarray]:
-    """``model.predict_proba``, or the same numbers computed without scikit-learn's per-call
-    checks when ``model`` is a fitted pipeline of :func:`build_pipeline`'s shape.
+    """``model.predict_proba``, or the same numbers from :func:`compile_pipeline` when
+    ``model`` is a fitted pipeline of :func:`build_pipeline`'s shape (or already compiled).
 
-    Per article, the checks of a six-step pipeline cost more than the arithmetic; this function
-    reads the fitted steps once and then does only the arithmetic. Any other estimator (a user's
-    own pipeline, a grid-search result) goes through ``predict_proba`` unchanged.
+    Per article, the checks of a six-step pipeline cost more than the arithmetic. Any other
+    estimator (a user's own pipeline, a grid-search result) keeps its own ``predict_proba``.
     """
+    if isinstance(model, CompiledModel):
+        return model.predict_proba
     try:
-        fast = _Compiled.of(model)
+        return compile_pipeline(model).predict_proba
     except (AttributeError, KeyError, TypeError, ValueError):
         return model.predict_proba  # type: ignore[no-any-return]
-    return fast.predict_proba
 
 
-@dataclass(frozen=True, repr=False)
-class _Compiled:
-    view: TextView
-    ngrams: CharNgramHasher
-    idf: np.ndarray | None
-    sublinear: bool
-    context: ContextFeatures
-    mean: np.ndarray | None
-    scale: np.ndarray | None
-    text_coef: np.ndarray
-    context_coef: np.ndarray
-    intercept: np.ndarray
-
-    @classmethod
-    def of(cls, model: Any) -> _Compiled:
-        steps = dict(model.steps)
-        union, clf = steps["features"], steps["clf"]
-        if list(steps) != ["features", "clf"] or type(clf) is not LogisticRegression:
-            raise TypeError("not attrib's pipeline")
-        parts = dict(union.transformer_list)
-        if list(parts) != ["text", "context"] or union.transformer_weights:
-            raise TypeError("not attrib's feature union")
-        text, context = dict(parts["text"].steps), dict(parts["context"].steps)
-        view, ngrams, tfidf = text["view"], text["ngrams"], text["tfidf"]
-        ctx, scale = context["ctx"], context["scale"]
-        if (
-            list(text) != ["view", "ngrams", "tfidf"]
-            or list(context) != ["ctx", "scale"]
-            or type(view) is not TextView
-            or type(ngrams) is not CharNgramHasher
-            or type(tfidf) is not TfidfTransformer
-            or type(ctx) is not ContextFeatures
-            or type(scale) is not StandardScaler
-            or tfidf.norm != "l2"
-            or len(clf.classes_) < 3  # the binary case keeps sklearn's own formula
-        ):
-            raise TypeError("not attrib's pipeline")
-        n_text = int(ngrams.n_features)
-        coef = np.asarray(clf.coef_, dtype=np.float64)
-        return cls(
-            view=view,
-            ngrams=ngrams,
-            idf=np.asarray(tfidf.idf_, dtype=np.float64) if tfidf.use_idf else None,
-            sublinear=bool(tfidf.sublinear_tf),
-            context=ctx,
-            mean=scale.mean_ if scale.with_mean else None,
-            scale=scale.scale_ if scale.with_std else None,
-            text_coef=np.ascontiguousarray(coef[:, :n_text].T),
-            context_coef=np.ascontiguousarray(coef[:, n_text:].T),
-            intercept=np.asarray(clf.intercept_, dtype=np.float64),
-        )
-
-    def predict_proba(self, records: Sequence[Record]) -> np.ndarray:
-        """The pipeline's ``predict_proba(records)``."""
-        counts = self.ngrams.transform(self.view.transform(records))
-        values = counts.data.astype(np.float64)
-        if self.sublinear:
-            values = np.log(values) + 1.0
-        if self.idf is not None:
-            values *= self.idf[counts.indices]
-        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=counts.shape[0]))
-        norms[norms == 0.0] = 1.0
-        tfidf = sp.csr_matrix((values, counts.indices, counts.indptr), shape=counts.shape)
-        scores = (tfidf @ self.text_coef) / norms[:, None]
-        ctx = self.context.transform(records)
-        if self.mean is not None:
-            ctx = ctx - self.mean
-        if self.scale is not None:
-            ctx = ctx / self.scale
-        scores += ctx @ self.context_coef + self.intercept
-        scores -= scores.max(axis=1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=1, keepdims=True)
-        return scores  # type: ignore[no-any-return]
+def compile_pipeline(model: Any) -> CompiledModel:
+    """The fitted numbers of a pipeline of :func:`build_pipeline`'s shape, as a
+    :class:`~attrib.compiled.CompiledModel`; ``TypeError`` for any other estimator."""
+    steps = dict(model.steps)
+    union, clf = steps["features"], steps["clf"]
+    if list(steps) != ["features", "clf"] or type(clf) is not LogisticRegression:
+        raise TypeError("not attrib's pipeline")
+    parts = dict(union.transformer_list)
+    if list(parts) != ["text", "context"] or union.transformer_weights:
+        raise TypeError("not attrib's feature union")
+    text, context = dict(parts["text"].steps), dict(parts["context"].steps)
+    view, ngrams, tfidf = text["view"], text["ngrams"], text["tfidf"]
+    ctx, scale = context["ctx"], context["scale"]
+    if (
+        list(text) != ["view", "ngrams", "tfidf"]
+        or list(context) != ["ctx", "scale"]
+        or type(view) is not TextView
+        or type(ngrams) is not CharNgramHasher
+        or type(tfidf) is not TfidfTransformer
+        or type(ctx) is not ContextFeatures
+        or type(scale) is not StandardScaler
+        or tfidf.norm != "l2"
+        or len(clf.classes_) < 3  # the binary case keeps sklearn's own formula
+    ):
+        raise TypeError("not attrib's pipeline")
+    lo, hi, n_text = check_hash_params(ngrams.ngram_range, ngrams.n_features)
+    coef = np.asarray(clf.coef_, dtype=np.float64)
+    return CompiledModel(
+        classes_=np.asarray(clf.classes_, dtype=object),
+        ngram_range=(lo, hi),
+        n_features=n_text,
+        sublinear=bool(tfidf.sublinear_tf),
+        idf=np.asarray(tfidf.idf_, dtype=np.float64) if tfidf.use_idf else None,
+        mean=np.asarray(scale.mean_, dtype=np.float64) if scale.with_mean else None,
+        scale=np.asarray(scale.scale_, dtype=np.float64) if scale.with_std else None,
+        text_coef=np.ascontiguousarray(coef[:, :n_text].T),
+        context_coef=np.ascontiguousarray(coef[:, n_text:].T),
+        intercept=np.asarray(clf.intercept_, dtype=np.float64),
+    )

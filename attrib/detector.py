@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .classify import probability_function
+from .compiled import CompiledModel
 from .domains import Host, find_hosts
 from .features import Record, build_records, is_paragraph
 from .language import Guess, article_language, guess_all, guess_many_in, is_mixed
@@ -98,7 +98,8 @@ class Detector:
     Parameters
     ----------
     model
-        A fitted pipeline from :func:`attrib.train` or :func:`attrib.load_model`.
+        A fitted pipeline from :func:`attrib.train` or :func:`attrib.load_model`, or its
+        compiled arrays (:func:`attrib.models.load_compiled`).
     footer_threshold
         Footer probability from which a segment is a footer.
     split_threshold
@@ -109,7 +110,12 @@ class Detector:
         self, model: Any, *, footer_threshold: float = 0.5, split_threshold: float = 0.5
     ) -> None:
         self.model = model
-        self._proba = probability_function(model)
+        if isinstance(model, CompiledModel):
+            self._proba = model.predict_proba
+        else:
+            from .classify import probability_function
+
+            self._proba = probability_function(model)
         self.footer_threshold = footer_threshold
         self.split_threshold = split_threshold
         classes = [str(c) for c in model.classes_]
@@ -293,7 +299,11 @@ def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attri
 
 @functools.lru_cache(maxsize=1)
 def default_detector() -> Detector:
-    """The detector over the bundled model, loaded once on first use."""
-    from .models import load_default_model
+    """The detector over the bundled model, loaded once on first use.
 
-    return Detector(load_default_model())
+    It runs on the model's compiled arrays, which give the bundled Pipeline's probabilities
+    without importing scikit-learn (:func:`attrib.models.load_default_model` loads the Pipeline).
+    """
+    from .models import load_default_compiled
+
+    return Detector(load_default_compiled())

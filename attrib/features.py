@@ -1,8 +1,9 @@
 """Stage 3: turn segments in their article into feature records and feature matrices.
 
 A record is a plain dict describing one segment in context (its text, position, language against
-the article's, its neighbours). The transformers here follow scikit-learn's estimator rules so
-that the whole classifier is one inspectable, grid-searchable ``Pipeline`` (see classify.py).
+the article's, its neighbours); :func:`hash_ngrams` and :func:`context_matrix` turn records into
+numbers. Plain functions over numpy, without scikit-learn, so that the bundled model predicts
+without importing it; classify.py wraps them as scikit-learn transformers for the Pipeline.
 Regular expressions and small multilingual cue lexicons are *features*; the decision is learned.
 """
 
@@ -11,23 +12,22 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from importlib import resources
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from .domains import find_hosts
 from .language import Guess
 
 __all__ = [
-    "CharNgramHasher",
-    "ContextFeatures",
-    "TextView",
-    "build_records",
-    "normalise_text",
     "CONTEXT_FEATURES",
+    "build_records",
+    "context_matrix",
+    "hash_ngrams",
+    "ngram_columns",
+    "normalise_text",
 ]
 
 Record = dict[str, Any]
@@ -114,11 +114,89 @@ urmărește|abonează|comentarii|citește și|dela|följ|prenumerera|kommentera|
 PHOTO_CUES = tuple(
     """
 photo|foto|image|picture|pictures|illustration|صورة|الصورة|عکس|تصویر|фото|写真|图片|圖片|
-图源|사진|ภาพ|φωτογραφία|צילום|ছবি|फोटो|ảnh|picha|fot\\.|afbeelding|bild|imagem|immagine|
+图源|사진|ภาพ|φωτογραφία|צילום|ছবি|फोटो|ảnh|picha|fot.|afbeelding|bild|imagem|immagine|
 görsel|gambar
 """.replace("\n", "").split("|")
 )
-_PHOTO = re.compile("(?:^|\\s)(?:" + "|".join(PHOTO_CUES) + ")")  # a cue at a word start
+
+
+def _word_start_script(cue: str) -> bool:
+    """Cues of three or more characters in Latin, Greek, Cyrillic or Armenian script match at
+    word starts; the rest anywhere."""
+    o = ord(cue[0])
+    return (
+        len(cue) >= 3
+        and all(map(_is_word_char, cue[:3]))  # the index key is a word's first three characters
+        and (o < 0x590 or 0x1E00 <= o < 0x2000)
+    )
+
+
+_KEY = re.compile(r"(?<!\w)\w\w\w")  # the first three characters of a word
+
+
+class Lexicon:
+    """Cue words and phrases of several kinds (lowercase), found in a lowercased line.
+
+    Cues in Latin, Greek, Cyrillic or Armenian script match at the start of a word (a stem such
+    as ``опубликова`` matches ``опубликовано``, but ``deel`` does not fire inside ``aandeel``);
+    cues in other scripts, where clitics attach to words (Arabic, Hebrew) or words are not
+    spaced (Chinese, Japanese, Thai), match anywhere. Both are looked up through an index, so
+    the cost of a line grows with its length, not with the size of the lexicon.
+    """
+
+    def __init__(self, cues: Iterable[tuple[str, str]]) -> None:
+        self.cues = frozenset((kind, c) for kind, c in cues if len(c) >= 2)
+        by_prefix: dict[str, list[tuple[str, str]]] = {}
+        by_char: dict[str, list[tuple[str, str]]] = {}
+        for kind, cue in sorted(self.cues):
+            if _word_start_script(cue):
+                by_prefix.setdefault(cue[:3], []).append((kind, cue))
+            else:
+                by_char.setdefault(cue[0], []).append((kind, cue))
+        self._by_prefix = {k: tuple(v) for k, v in by_prefix.items()}
+        self._by_char = {k: tuple(v) for k, v in by_char.items()}
+        self._chars = frozenset(by_char)
+
+    def __len__(self) -> int:
+        return len(self.cues)
+
+    def found(self, lowered: str) -> set[tuple[str, str]]:
+        """The (kind, cue) pairs whose cue occurs in ``lowered``."""
+        hits = set()
+        for key in self._by_prefix.keys() & set(_KEY.findall(lowered)):
+            for kind, cue in self._by_prefix[key]:
+                i = lowered.find(cue)
+                while i >= 0:
+                    if i == 0 or not _is_word_char(lowered[i - 1]):
+                        hits.add((kind, cue))
+                        break
+                    i = lowered.find(cue, i + 1)
+        for ch in self._chars.intersection(lowered):
+            hits.update(hit for hit in self._by_char[ch] if hit[1] in lowered)
+        return hits
+
+    def counts(self, lowered: str) -> dict[str, int]:
+        """How many different cues of each kind occur in ``lowered``."""
+        out: dict[str, int] = {}
+        for kind, _ in self.found(lowered):
+            out[kind] = out.get(kind, 0) + 1
+        return out
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """The cue lexicon: the lists above and ``resources/cues.tsv`` (kind, language, cue)."""
+    cues = {("syndication", c) for c in SYNDICATION_CUES}
+    cues |= {("chrome", c) for c in CHROME_CUES} | {("photo", c) for c in PHOTO_CUES}
+    table = resources.files("attrib") / "resources" / "cues.tsv"
+    for line in table.read_text(encoding="utf-8").splitlines()[1:]:
+        kind, _, cue = line.split("\t")
+        cues.add((kind, cue.lower()))
+    return Lexicon(cues)
 
 
 def _may_hold_url(text: str) -> bool:
@@ -142,10 +220,6 @@ def normalise_text(text: str) -> str:
     for h in reversed(hosts):
         text = text[: h.start] + "§" + text[h.end :]
     return _DIGITS.sub("0", text.lower())
-
-
-def _count(cues: Sequence[str], lowered: str) -> int:
-    return sum(1 for cue in cues if cue in lowered)
 
 
 def build_records(
@@ -192,114 +266,91 @@ def build_records(
     return records
 
 
-class TextView(BaseEstimator, TransformerMixin):  # type: ignore[misc]
-    """Select the normalised segment text from records, for a text vectorizer."""
-
-    def fit(self, X: Sequence[Record], y: Any = None) -> TextView:
-        """Nothing to learn; returns ``self``."""
-        return self
-
-    def transform(self, X: Sequence[Record]) -> list[str]:
-        """Return the normalised text of each record."""
-        return [normalise_text(r["text"]) for r in X]
-
-
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _PRIME = np.uint64(1_000_003)
 _S29, _S31 = np.uint64(29), np.uint64(31)
 _SALT = tuple(np.uint64(n * 0x94D049BB133111EB % 2**64) for n in range(9))  # one per n-gram length
 
+HashedCounts = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""A CSR matrix as its (data, indices, indptr) arrays: float32 counts, int32, int32."""
 
-class CharNgramHasher(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+
+def check_hash_params(ngram_range: tuple[int, int], n_features: int) -> tuple[int, int, int]:
+    """Validate n-gram hashing parameters; returns (min length, max length, columns)."""
+    lo, hi = ngram_range
+    n = int(n_features)
+    if not 1 <= lo <= hi <= 8:
+        raise ValueError(f"ngram_range must satisfy 1 <= min <= max <= 8, got {ngram_range}")
+    if n < 2 or n & (n - 1):
+        raise ValueError(f"n_features must be a power of two, got {n_features}")
+    return lo, hi, n
+
+
+def hash_ngrams(
+    texts: Sequence[str], ngram_range: tuple[int, int] = (1, 4), n_features: int = 2**18
+) -> HashedCounts:
     """Count hashed character n-grams inside words, for a whole batch of texts at once.
 
     The n-grams are those of scikit-learn's ``analyzer="char_wb"``: whitespace is collapsed,
     each text is padded with a space, and an n-gram never holds a space except at its ends.
     Each n-gram is hashed (a fixed 64-bit hash of its code points, so columns are the same on
-    every machine) into one of ``n_features`` columns. The work is a few numpy operations per
-    batch rather than a Python loop per n-gram, about ten times faster than ``TfidfVectorizer``;
-    there is no vocabulary to fit, store or load. Stateless, like ``HashingVectorizer``.
-
-    Parameters
-    ----------
-    ngram_range
-        Smallest and largest n-gram length, as in scikit-learn's vectorizers.
-    n_features
-        Number of output columns, a power of two.
+    every machine) into one of ``n_features`` columns, with a few numpy operations per batch
+    rather than a Python loop per n-gram. Returns CSR arrays, one row per text, columns sorted.
     """
+    lo, hi, n_features = check_hash_params(ngram_range, n_features)
+    padded = [f" {joined} " if (joined := " ".join(t.split())) else "" for t in texts]
+    n_rows = len(padded)
+    empty = (np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(n_rows + 1, np.int32))
+    if not n_rows:
+        return empty
+    # One array of code points for the batch; NUL separates texts (text never holds NUL
+    # here: split() keeps it, so it is replaced first).
+    joined = "\x00".join(p.replace("\x00", " ") for p in padded)
+    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cp = cp.astype(np.uint64)
+    lengths = np.fromiter(map(len, padded), dtype=np.int64, count=n_rows)
+    row_of = np.repeat(np.arange(n_rows, dtype=np.int64), lengths + 1)[: cp.size]
+    sep, space = cp == 0, cp == 32
+    keys = []
+    h, bad = cp, sep
+    for n in range(1, hi + 1):
+        m = cp.size - n + 1
+        if m <= 0:
+            break
+        if n > 1:
+            h = h[:m] * _PRIME ^ cp[n - 1 : n - 1 + m]
+            bad = bad[:m] | sep[n - 1 : n - 1 + m]
+            if n >= 3:  # the window's new interior position
+                bad = bad | space[n - 2 : n - 2 + m]
+        if n >= lo:
+            ok = ~bad
+            keys.append(row_of[:m][ok] * n_features + _bucket(h[ok], n, n_features))
+    if not keys:  # every text empty
+        return empty
+    flat = np.sort(np.concatenate(keys))
+    first = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
+    counts = np.diff(np.r_[first, flat.size]).astype(np.float32)
+    unique = flat[first]
+    rows = unique // n_features
+    indices = (unique - rows * n_features).astype(np.int32)
+    indptr = np.searchsorted(rows, np.arange(n_rows + 1)).astype(np.int32)
+    return counts, indices, indptr
 
-    def __init__(self, ngram_range: tuple[int, int] = (1, 4), n_features: int = 2**18) -> None:
-        self.ngram_range = ngram_range
-        self.n_features = n_features
 
-    def _check_params(self) -> tuple[int, int, int]:
-        lo, hi = self.ngram_range
-        n = int(self.n_features)
-        if not 1 <= lo <= hi <= 8:
-            raise ValueError(
-                f"ngram_range must satisfy 1 <= min <= max <= 8, got {self.ngram_range}"
-            )
-        if n < 2 or n & (n - 1):
-            raise ValueError(f"n_features must be a power of two, got {self.n_features}")
-        return lo, hi, n
-
-    def fit(self, X: Sequence[str], y: Any = None) -> CharNgramHasher:
-        """Check the parameters; nothing is learned. Returns ``self``."""
-        self._check_params()
-        return self
-
-    def transform(self, X: Sequence[str]) -> sp.csr_matrix:
-        """Return a float32 CSR matrix of n-gram counts, one row per text."""
-        lo, hi, n_features = self._check_params()
-        padded = [f" {joined} " if (joined := " ".join(t.split())) else "" for t in X]
-        n_rows = len(padded)
-        if not n_rows:
-            return sp.csr_matrix((0, n_features), dtype=np.float32)
-        # One array of code points for the batch; NUL separates texts (text never holds NUL
-        # here: split() keeps it, so it is replaced first).
-        joined = "\x00".join(p.replace("\x00", " ") for p in padded)
-        cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        cp = cp.astype(np.uint64)
-        lengths = np.fromiter(map(len, padded), dtype=np.int64, count=n_rows)
-        row_of = np.repeat(np.arange(n_rows, dtype=np.int64), lengths + 1)[: cp.size]
-        sep, space = cp == 0, cp == 32
-        keys = []
-        h, bad = cp, sep
-        for n in range(1, hi + 1):
-            m = cp.size - n + 1
-            if m <= 0:
-                break
-            if n > 1:
-                h = h[:m] * _PRIME ^ cp[n - 1 : n - 1 + m]
-                bad = bad[:m] | sep[n - 1 : n - 1 + m]
-                if n >= 3:  # the window's new interior position
-                    bad = bad | space[n - 2 : n - 2 + m]
-            if n >= lo:
-                ok = ~bad
-                keys.append(row_of[:m][ok] * n_features + _bucket(h[ok], n, n_features))
-        if not keys:  # every text empty
-            return sp.csr_matrix((n_rows, n_features), dtype=np.float32)
-        flat = np.sort(np.concatenate(keys))
-        first = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
-        counts = np.diff(np.r_[first, flat.size]).astype(np.float32)
-        unique = flat[first]
-        rows = unique // n_features
-        indices = (unique - rows * n_features).astype(np.int32)
-        indptr = np.searchsorted(rows, np.arange(n_rows + 1)).astype(np.int32)
-        return sp.csr_matrix((counts, indices, indptr), shape=(n_rows, n_features))
-
-    def columns_of(self, text: str) -> dict[str, int]:
-        """The column of each n-gram of ``text``, to read a fitted model's weights by n-gram."""
-        lo, hi, n_features = self._check_params()
-        joined = " ".join(text.split())
-        padded = f" {joined} " if joined else ""
-        grams = {
-            padded[i : i + n]
-            for n in range(lo, hi + 1)
-            for i in range(len(padded) - n + 1)
-            if " " not in padded[i + 1 : i + n - 1]
-        }
-        return {g: _column(g, n_features) for g in sorted(grams)}
+def ngram_columns(
+    text: str, ngram_range: tuple[int, int] = (1, 4), n_features: int = 2**18
+) -> dict[str, int]:
+    """The column of each n-gram of ``text``, to read a fitted model's weights by n-gram."""
+    lo, hi, n_features = check_hash_params(ngram_range, n_features)
+    joined = " ".join(text.split())
+    padded = f" {joined} " if joined else ""
+    grams = {
+        padded[i : i + n]
+        for n in range(lo, hi + 1)
+        for i in range(len(padded) - n + 1)
+        if " " not in padded[i + 1 : i + n - 1]
+    }
+    return {g: _column(g, n_features) for g in sorted(grams)}
 
 
 def _bucket(h: np.ndarray, n: int, n_features: int) -> np.ndarray:
@@ -327,6 +378,9 @@ _INSTITUTION_LABELS = frozenset(
 )
 
 
+_WORD_CHARS = re.compile(r"[^\W_]{2,}")  # a word of two letters or digits
+
+
 def _institutional(domain: str) -> bool:
     return not _INSTITUTION_LABELS.isdisjoint(domain.split("."))
 
@@ -334,16 +388,24 @@ def _institutional(domain: str) -> bool:
 @functools.lru_cache(maxsize=4096)  # each line is also its neighbours' prev and next
 def _line_cues(text: str) -> tuple[float, ...]:
     lowered = text.lower()
+    cues = lexicon().counts(lowered)
     hosts = find_hosts(text)
     host_chars = sum(h.end - h.start for h in hosts)
     stripped = len(text.strip()) or 1
+    # A credit ends with its host; a story names a site mid-sentence and goes on.
+    after = text[hosts[-1].end :] if hosts else ""
+    words_after = len(_WORD_CHARS.findall(after)) if hosts else 0
     return (
         float(bool(hosts)),
         float(_may_hold_url(text) and bool(_URL.search(text))),
         float(bool(hosts) and host_chars / stripped > 0.6),
-        float(min(_count(SYNDICATION_CUES, lowered), 3)),
-        float(min(_count(CHROME_CUES, lowered), 3)),
+        float(min(cues.get("syndication", 0), 3)),
+        float(min(cues.get("chrome", 0), 3)),
         float(bool(hosts) and all(_institutional(h.domain) for h in hosts)),
+        float("photo" in cues),
+        float(bool(hosts) and words_after == 0),
+        min(words_after, 10) / 10,
+        min(cues.get("institution", 0), 2) / 2,
     )
 
 
@@ -359,11 +421,12 @@ CONTEXT_FEATURES: tuple[str, ...] = (
     "mid_x_syndication_cues", "long_x_host", "long_x_syndication_cues", "end_x_host",
     "end_x_syndication_cues", "colon_x_next_host", "colon_x_next_empty",
     "copyright_x_host", "copyright_x_no_syndication_cues", "chrome_x_no_host",
-    "institution_host",
+    "institution_host", "host_at_end", "words_after_host", "institution_words",
+    "prev_institution_words",
 )  # fmt: skip
 
 
-_NO_CUES = (0.0,) * 6
+_NO_CUES = (0.0,) * 10
 
 
 def _context_vector(r: Record) -> list[float]:
@@ -399,7 +462,7 @@ def _context_vector(r: Record) -> list[float]:
         own[2],
         synd,
         own[4] / 3,
-        float(bool(_PHOTO.search(lowered))),
+        own[6],
         float("@" in text and bool(_EMAIL.search(text))),
         colon_label,
         copyright,
@@ -438,26 +501,28 @@ def _context_vector(r: Record) -> list[float]:
         copyright * float(own[3] == 0),
         float(own[4] > 0 and not own[0]),
         own[5],
+        own[7],
+        own[8],
+        own[9],
+        prev_cues[9],
     ]
 
 
-class ContextFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
-    """Numeric features of a segment in its article: position, length, cues, language, neighbours.
+def context_matrix(records: Sequence[Record]) -> np.ndarray:
+    """The context features of each record: shape (n_records, len(CONTEXT_FEATURES))."""
+    if not len(records):
+        return np.zeros((0, len(CONTEXT_FEATURES)))
+    return np.asarray([_context_vector(r) for r in records], dtype=float)
 
-    The names are in :data:`CONTEXT_FEATURES` and ``get_feature_names_out()``.
-    """
 
-    def fit(self, X: Sequence[Record], y: Any = None) -> ContextFeatures:
-        """Record the number of features; returns ``self``."""
-        self.n_features_out_ = len(CONTEXT_FEATURES)
-        return self
+_ESTIMATORS = frozenset({"TextView", "CharNgramHasher", "ContextFeatures"})
 
-    def transform(self, X: Sequence[Record]) -> np.ndarray:
-        """Return an array of shape (n_records, len(CONTEXT_FEATURES))."""
-        if not len(X):
-            return np.zeros((0, len(CONTEXT_FEATURES)))
-        return np.asarray([_context_vector(r) for r in X], dtype=float)
 
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of the output features."""
-        return np.asarray(CONTEXT_FEATURES, dtype=object)
+def __getattr__(name: str) -> Any:
+    # The scikit-learn transformers live in classify.py so that this stage imports without
+    # scikit-learn; models pickled when they lived here still load.
+    if name in _ESTIMATORS:
+        from . import classify
+
+        return getattr(classify, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

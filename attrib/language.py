@@ -80,7 +80,6 @@ _SAME_SCRIPT_MIN_LETTERS = 25
 _SAME_SCRIPT_MIN_WORDS = 4
 
 
-@functools.lru_cache(maxsize=65536)
 def _char_script(ch: str) -> str | None:
     if not ch.isalpha():
         return None
@@ -90,6 +89,29 @@ def _char_script(ch: str) -> str | None:
             if lo <= o <= hi:
                 return script
     return "Zyyy"
+
+
+_SCRIPTS = tuple(name for name, _ in _SCRIPT_RANGES) + ("Zyyy",)
+_SCRIPT_MARK = {name: chr(0xE000 + k) for k, name in enumerate(_SCRIPTS)}  # private-use marks
+_MARK_SCRIPT = {mark: name for name, mark in _SCRIPT_MARK.items()}
+
+
+class _ScriptTable(dict[int, str | None]):
+    """``str.translate`` table from code point to its script's mark (None: not a letter),
+    filled on first sight of each code point; lookups after that stay in C."""
+
+    def __missing__(self, code: int) -> str | None:
+        script = _char_script(chr(code))
+        mark = self[code] = None if script is None else _SCRIPT_MARK[script]
+        return mark
+
+
+_SCRIPT_TABLE = _ScriptTable()
+
+
+def script_marks(text: str) -> str:
+    """``text`` with each letter replaced by its script's mark and everything else dropped."""
+    return text.translate(_SCRIPT_TABLE)
 
 
 def mask(text: str) -> str:
@@ -116,13 +138,15 @@ def script_of(text: str) -> tuple[str | None, Counter[str]]:
     if text.isascii():  # the common case, without a lookup per character
         n = sum(map(str.isalpha, text))
         return ("Latn", Counter({"Latn": n})) if n else (None, Counter())
-    counts = Counter(map(_char_script, text))
-    counts.pop(None, None)  # type: ignore[call-overload]
+    marks = script_marks(text)
+    counts = Counter({_MARK_SCRIPT[m]: marks.count(m) for m in set(marks)})
     if not counts:
         return None, counts
     if counts["Kana"] and counts["Kana"] * 10 >= counts["Hani"]:
         return "Kana", counts
-    return counts.most_common(1)[0][0], counts
+    return min(
+        counts, key=lambda s: (-counts[s], marks.index(_SCRIPT_MARK[s]))
+    ), counts  # ties: first
 
 
 def backend() -> str:

@@ -7,20 +7,34 @@ anything. joblib files run code when they are loaded: load only files you trust.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import platform
 import warnings
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .errors import ModelError
 
-__all__ = ["card_path", "load_default_model", "load_model", "read_card", "save_model"]
+if TYPE_CHECKING:
+    from .compiled import CompiledModel
+
+__all__ = [
+    "arrays_path",
+    "card_path",
+    "load_compiled",
+    "load_default_compiled",
+    "load_default_model",
+    "load_model",
+    "read_card",
+    "save_model",
+]
 
 CARD_SUFFIX = ".card.json"
+ARRAYS_SUFFIX = ".arrays.npz"
 
 
 class ModelVersionWarning(UserWarning):
@@ -31,6 +45,12 @@ def card_path(model_path: str | Path) -> Path:
     """The model card that belongs to ``model_path`` (``x.joblib`` -> ``x.card.json``)."""
     p = Path(model_path)
     return p.with_name(p.name.removesuffix(".joblib") + CARD_SUFFIX)
+
+
+def arrays_path(model_path: str | Path) -> Path:
+    """The compiled arrays that belong to ``model_path`` (``x.joblib`` -> ``x.arrays.npz``)."""
+    p = Path(model_path)
+    return p.with_name(p.name.removesuffix(".joblib") + ARRAYS_SUFFIX)
 
 
 def _sha256(path: Path) -> str:
@@ -55,9 +75,13 @@ def save_model(model: Any, path: str | Path, card: dict[str, Any]) -> Path:
     """Write ``model`` with joblib and its card beside it; returns the card's path.
 
     The card gets the versions in use and the file's SHA-256, so that :func:`load_model`
-    can tell a changed or foreign file.
+    can tell a changed or foreign file. A pipeline of :func:`~attrib.classify.build_pipeline`'s
+    shape also gets its compiled arrays (``x.arrays.npz``, hashed in the card), which
+    :func:`load_compiled` reads without scikit-learn.
     """
     import joblib
+
+    from .classify import compile_pipeline
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,6 +89,17 @@ def save_model(model: Any, path: str | Path, card: dict[str, Any]) -> Path:
     joblib.dump(model, tmp, compress=3)
     tmp.replace(path)
     full = {"format": "attrib-model/1", **card, "versions": _versions(), "sha256": _sha256(path)}
+    apath = arrays_path(path)
+    try:
+        compiled = compile_pipeline(model)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        apath.unlink(missing_ok=True)  # a stale file of an earlier model must not be read
+    else:
+        atmp = apath.with_name(apath.name + ".tmp")
+        with atmp.open("wb") as f:
+            compiled.save(f)
+        atmp.replace(apath)
+        full["arrays"] = {"file": apath.name, "sha256": _sha256(apath)}
     cpath = card_path(path)
     cpath.write_text(json.dumps(full, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
     return cpath
@@ -151,8 +186,51 @@ def _load_checked(path: Path, card: dict[str, Any] | None) -> Any:
     return model
 
 
-def load_default_model() -> Any:
-    """Load the model shipped inside the package (checked like any other)."""
+def load_compiled(path: str | Path) -> CompiledModel:
+    """The compiled arrays of a model file written by ``attrib train``, checked against the
+    card's SHA-256, without importing scikit-learn; they give the pipeline's probabilities.
+
+    Raises
+    ------
+    ModelError
+        The card or arrays are missing (a model that is not of attrib's pipeline shape has
+        none; load it with :func:`load_model`), changed since written, or corrupt.
+    """
+    path = Path(path)
+    return _load_arrays(arrays_path(path), read_card(path))
+
+
+def _load_arrays(apath: Path, card: dict[str, Any]) -> CompiledModel:
+    from .compiled import CompiledModel
+
+    meta = card.get("arrays")
+    if not isinstance(meta, dict) or "sha256" not in meta:
+        raise ModelError(
+            f"the card of {apath.name.removesuffix(ARRAYS_SUFFIX)} lists no compiled arrays: "
+            "load the model with load_model()"
+        )
+    if not apath.is_file():
+        raise ModelError(f"compiled arrays {apath} not found: retrain with `attrib train`")
+    if meta.get("sha256") != _sha256(apath):
+        raise ModelError(
+            f"{apath} does not match the SHA-256 in its card: the file changed after it was "
+            "written. Retrain with `attrib train`."
+        )
+    if card.get("versions", {}).get("attrib") != __version__:
+        warnings.warn(
+            f"{apath} was written by attrib {card.get('versions', {}).get('attrib')}, "
+            f"this is {__version__}",
+            ModelVersionWarning,
+            stacklevel=3,
+        )
+    try:
+        compiled = CompiledModel.load(apath)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"{apath} cannot be read as compiled arrays: {exc}") from None
+    return dataclasses.replace(compiled, attrib_card_=card)
+
+
+def _bundled() -> tuple[Any, dict[str, Any]]:
     folder = resources.files("attrib") / "resources"
     model_file, card_file = folder / "default.joblib", folder / f"default{CARD_SUFFIX}"
     if not model_file.is_file() or not card_file.is_file():
@@ -160,6 +238,18 @@ def load_default_model() -> Any:
             "the bundled model attrib/resources/default.joblib or its card is missing: "
             "rebuild it with `make model`"
         )
-    card = _parse_card(card_file.read_text(encoding="utf-8"), str(card_file))
+    return model_file, _parse_card(card_file.read_text(encoding="utf-8"), str(card_file))
+
+
+def load_default_model() -> Any:
+    """Load the Pipeline shipped inside the package (checked like any other)."""
+    model_file, card = _bundled()
     with resources.as_file(model_file) as model_path:
         return _load_checked(model_path, card)
+
+
+def load_default_compiled() -> CompiledModel:
+    """The bundled model's compiled arrays (checked against its card), without scikit-learn."""
+    model_file, card = _bundled()
+    with resources.as_file(model_file) as model_path:
+        return _load_arrays(arrays_path(model_path), card)

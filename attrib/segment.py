@@ -58,17 +58,23 @@ def split_lines(text: str) -> tuple[Span, ...]:
     return tuple(spans)
 
 
-def _script_class(ch: str) -> int:
-    if not ch.isalpha():
-        return 0
-    o = ord(ch)
-    if o < 0x250:
-        return 1  # Latin
-    if 0x590 <= o < 0x900 or 0xFB1D <= o < 0xFF00:
-        return 2  # Hebrew, Arabic
-    if 0x3000 <= o < 0xA000 or 0xAC00 <= o < 0xD7B0:
-        return 3  # CJK, kana, Hangul
-    return 4
+# Script classes for tail starts: Latin; Hebrew and Arabic; CJK, kana and Hangul; any other.
+_CLASS_OF = {"Latn": "1", "Hebr": "2", "Arab": "2", "Hani": "3", "Kana": "3", "Hang": "3"}
+# A run of non-letters (dropped by script_marks' table here: class marks only) between two
+# letters of different classes, the second not Latin.
+_SWITCH = re.compile(r"(?<=([1-4]))0+(?!\1)(?=[234])")
+
+
+class _ClassTable(dict[int, str]):
+    def __missing__(self, code: int) -> str:
+        from .language import _char_script
+
+        script = _char_script(chr(code))
+        mark = self[code] = "0" if script is None else _CLASS_OF.get(script, "4")
+        return mark
+
+
+_CLASS_TABLE = _ClassTable()
 
 
 def tail_starts(span: Span) -> tuple[int, ...]:
@@ -90,15 +96,10 @@ def tail_starts(span: Span) -> tuple[int, ...]:
         starts.add(m.end())
     # Script changes at a space: "… ridiculous ظهرت في الأصل …"; only word starts can be one.
     if not text.isascii():
-        for m in _WORD_START.finditer(text, first):
-            i = m.start()
-            cls = _script_class(text[i])
-            if cls in (0, 1):
-                continue
-            j = i - 1
-            while j >= 0 and not text[j].isalpha():
-                j -= 1
-            if j >= 0 and _script_class(text[j]) != cls:
+        classes = text.translate(_CLASS_TABLE)  # one class mark per character
+        for m in _SWITCH.finditer(classes, first):
+            i = m.end()
+            if text[i - 1] == " ":
                 starts.add(i)
     keep = sorted(i for i in starts if n - i >= _TAIL_MIN and n - i <= _TAIL_MAX and i >= _HEAD_MIN)
     return tuple(span.start + i for i in keep[-3:])

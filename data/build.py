@@ -54,6 +54,17 @@ INSTITUTION_HOSTS = (
     "data.gov.in", "bmkg.go.id", "tmd.go.th", "gso.gov.vn", "knbs.or.ke", "bbs.gov.bd",
     "statistics.gr", "cbs.gov.il", "ukrstat.gov.ua", "amar.org.ir", "pbs.gov.pk", "nbs.go.tz",
 )  # fmt: skip
+# Sites a story mentions that are neither institutions nor the outlet it came from: companies,
+# NGOs, sports bodies, platforms. Body text, like an outlet named in the story.
+OTHER_HOSTS = (
+    "tesla.com", "apple.com", "amnesty.org", "ourworldindata.org", "github.com", "wikipedia.org",
+    "change.org", "booking.com", "samsung.com", "toyota.co.jp", "aramco.com", "petrobras.com.br",
+    "alibaba.com", "unicef.org", "greenpeace.org", "fifa.com", "uefa.com", "olympics.com",
+    "spacex.com", "airbus.com", "siemens.de", "nestle.com", "tokopedia.com", "flipkart.com",
+    "mercadolibre.com.ar", "tripadvisor.com", "transparency.org", "hrw.org", "msf.org",
+    "icrc.org", "bundesliga.de", "laliga.com", "trendyol.com", "digikala.com", "rakuten.co.jp",
+    "coupang.com", "shopee.vn", "jumia.com.ng", "safaricom.co.ke", "emirates.com",
+)  # fmt: skip
 SUBDOMAINS = ("english", "news", "m", "amp", "edition", "www2", "arabic", "world", "fr", "en")
 SLUGS = ("news", "world", "article", "economy", "2024/06/19", "politics", "story", "ar/article")
 
@@ -72,11 +83,11 @@ def load_sources() -> tuple:
                 line.strip() for line in p.read_text(encoding="utf-8").splitlines() if line.strip()
             )
     footers: dict[str, list[tuple[str, str]]] = {}
-    for folder in ("footers", "footers_more", "footers_extra"):
+    for folder in ("footers", "footers_more", "footers_extra", "footers_new"):
         for p in sorted((SOURCES / folder).glob("*.tsv")):
             footers.setdefault(p.stem, []).extend((r["family"], r["template"]) for r in read_tsv(p))
     mentions: dict[str, list[tuple[str, str]]] = {}
-    for folder in ("mentions", "mentions_more", "mentions_extra"):
+    for folder in ("mentions", "mentions_more", "mentions_extra", "mentions_new"):
         for p in sorted((SOURCES / folder).glob("*.tsv")):
             mentions.setdefault(p.stem, []).extend((r["kind"], r["template"]) for r in read_tsv(p))
     outlets: dict[str, list[tuple[str, str]]] = {}
@@ -168,8 +179,9 @@ def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list
     if mentions.get(lang) and rng.random() < 0.6:
         for _ in range(rng.choice((1, 1, 2))):
             kind, template = rng.choice(mentions[lang])
-            name, _domain = pick_outlet(rng, outlets, lang)
-            host = rng.choice(INSTITUTION_HOSTS)
+            name, domain = pick_outlet(rng, outlets, lang)
+            pool = rng.choice((INSTITUTION_HOSTS, INSTITUTION_HOSTS, OTHER_HOSTS, (domain,)))
+            host = rng.choice(pool)
             host = rng.choice((host, "www." + host, f"https://www.{host}/{rng.choice(SLUGS)}"))
             sentence = template.replace("{host}", host).replace("{name}", name)
             body_rows = [

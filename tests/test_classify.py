@@ -11,8 +11,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
 from sklearn.pipeline import Pipeline
 
-from attrib.classify import build_pipeline, probability_function
-from attrib.features import CONTEXT_FEATURES, CharNgramHasher, ContextFeatures
+from attrib.classify import CharNgramHasher, ContextFeatures, build_pipeline, probability_function
+from attrib.features import CONTEXT_FEATURES
 from attrib.training import documents_from_frame, records_for, validate_frame
 
 

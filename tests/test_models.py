@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 
 import attrib
+from attrib.compiled import CompiledModel
 from attrib.errors import ModelError
-from attrib.models import ModelVersionWarning, card_path, load_model
+from attrib.models import ModelVersionWarning, arrays_path, card_path, load_compiled, load_model
 
 
 @pytest.fixture
@@ -17,6 +22,7 @@ def model_copy(small_model_file, tmp_path):
     target = tmp_path / "m.joblib"
     shutil.copy(small_model_file, target)
     shutil.copy(card_path(small_model_file), card_path(target))
+    shutil.copy(arrays_path(small_model_file), arrays_path(target))
     return target
 
 
@@ -89,3 +95,48 @@ def test_bundled_model_has_a_card_with_metrics():
     card = default_detector().model.attrib_card_
     assert card["n_documents"] >= 500
     assert card["metrics"]["footer"]["f1"] > 0.8
+
+
+def test_compiled_arrays_give_the_pipelines_answers(model_copy, seed_text):
+    from attrib.training import records_for
+
+    pipe, arrays = load_model(model_copy), load_compiled(model_copy)
+    assert isinstance(arrays, CompiledModel) and arrays.attrib_card_ == pipe.attrib_card_
+    records = records_for(seed_text.split("\n"))
+    np.testing.assert_allclose(
+        arrays.predict_proba(records), pipe.predict_proba(records), rtol=0, atol=1e-9
+    )
+    assert attrib.analyze(seed_text, model=arrays) == attrib.analyze(seed_text, model=pipe)
+
+
+def test_changed_or_missing_arrays_are_refused(model_copy):
+    with arrays_path(model_copy).open("ab") as f:
+        f.write(b"tampered")
+    with pytest.raises(ModelError, match="SHA-256"):
+        load_compiled(model_copy)
+    arrays_path(model_copy).unlink()
+    with pytest.raises(ModelError, match="not found"):
+        load_compiled(model_copy)
+
+
+def test_arrays_that_are_not_attribs_are_refused(model_copy):
+    path = arrays_path(model_copy)
+    np.savez(path, format=np.asarray("something else"))
+    card = json.loads(card_path(model_copy).read_text())
+    card["arrays"]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    card_path(model_copy).write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="cannot be read as compiled arrays"):
+        load_compiled(model_copy)
+
+
+def test_analyze_with_the_bundled_model_does_not_import_scikit_learn(seed_text):
+    # The bundled model runs on its compiled arrays, so a cold start skips scikit-learn's
+    # import, the largest part of it.
+    code = (
+        "import sys, attrib; r = attrib.analyze(sys.stdin.read()); "
+        "print(r.source_domain, 'sklearn' in sys.modules, 'scipy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], input=seed_text, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["argaam.com", "False", "False"]

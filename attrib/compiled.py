@@ -1,0 +1,122 @@
+"""Stage 4 without scikit-learn: the fitted classifier's arithmetic, as plain numpy arrays.
+
+A fitted pipeline of :func:`attrib.classify.build_pipeline`'s shape is n-gram hashing ->
+sublinear TF-IDF -> l2 norm, context features -> standard scaling, then multinomial logistic
+regression. :class:`CompiledModel` holds exactly the fitted numbers of those steps and computes
+the same ``predict_proba``. It is what the bundled model runs on: it loads from an ``.npz`` file
+of arrays (no pickle, so loading runs no code) in a fraction of the time scikit-learn takes to
+import, and it skips the per-call checks that cost more than the arithmetic on one article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from .features import Record, context_matrix, hash_ngrams, normalise_text
+
+__all__ = ["CompiledModel", "COMPILED_FORMAT"]
+
+COMPILED_FORMAT = "attrib-compiled/1"
+_ARRAYS = ("idf", "mean", "scale", "text_coef", "context_coef", "intercept")
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class CompiledModel:
+    """The numbers of a fitted attrib pipeline; ``predict_proba`` gives the pipeline's answer.
+
+    Build one with :func:`attrib.classify.compile_pipeline` or :meth:`load`.
+    """
+
+    classes_: np.ndarray
+    ngram_range: tuple[int, int]
+    n_features: int
+    sublinear: bool
+    idf: np.ndarray | None
+    mean: np.ndarray | None
+    scale: np.ndarray | None
+    text_coef: np.ndarray
+    """Shape (n_features, n_classes)."""
+    context_coef: np.ndarray
+    """Shape (len(CONTEXT_FEATURES), n_classes)."""
+    intercept: np.ndarray
+    attrib_card_: dict[str, Any] = field(default_factory=dict)
+    """The model card, when loaded from a model file."""
+
+    def __repr__(self) -> str:
+        return (
+            f"CompiledModel(classes={list(self.classes_)}, ngram_range={self.ngram_range}, "
+            f"n_features={self.n_features})"
+        )
+
+    def predict_proba(self, records: Sequence[Record]) -> np.ndarray:
+        """Class probabilities of each record, in the order of ``classes_``."""
+        n = len(records)
+        counts, indices, indptr = hash_ngrams(
+            [normalise_text(r["text"]) for r in records], self.ngram_range, self.n_features
+        )
+        values = counts.astype(np.float64)
+        if self.sublinear:
+            values = np.log(values) + 1.0
+        if self.idf is not None:
+            values *= np.take(self.idf, indices)  # np.take: several times faster than x[idx]
+        sizes = np.diff(indptr)
+        norms = np.sqrt(np.bincount(np.repeat(np.arange(n), sizes), values * values, n))
+        norms[norms == 0.0] = 1.0
+        scores = np.zeros((n, len(self.intercept)))
+        if values.size:
+            weighted = np.take(self.text_coef, indices, axis=0) * values[:, None]
+            filled = sizes > 0  # reduceat gives a row's first element for an empty row
+            scores[filled] = np.add.reduceat(weighted, indptr[:-1][filled], axis=0)
+        scores /= norms[:, None]
+        ctx = context_matrix(records)
+        if self.mean is not None:
+            ctx = ctx - self.mean
+        if self.scale is not None:
+            ctx = ctx / self.scale
+        scores += ctx @ self.context_coef + self.intercept
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        return scores
+
+    def save(self, file: str | Path | BinaryIO) -> None:
+        """Write the arrays to a compressed ``.npz`` file (no pickled objects)."""
+        arrays: dict[str, Any] = {
+            "format": np.asarray(COMPILED_FORMAT),
+            "classes": np.asarray([str(c) for c in self.classes_]),
+            "ngram_range": np.asarray(self.ngram_range, dtype=np.int64),
+            "n_features": np.asarray(self.n_features, dtype=np.int64),
+            "sublinear": np.asarray(self.sublinear),
+        }
+        for name in _ARRAYS:
+            value = getattr(self, name)
+            if value is not None:
+                arrays[name] = value
+        np.savez_compressed(file, **arrays)
+
+    @classmethod
+    def load(cls, file: str | Path | BinaryIO) -> CompiledModel:
+        """Read a file written by :meth:`save`; ``ValueError`` if it is not one."""
+        with np.load(file, allow_pickle=False) as data:
+            if "format" not in data.files or str(data["format"]) != COMPILED_FORMAT:
+                raise ValueError("not an attrib compiled-model file")
+            lo, hi = (int(v) for v in data["ngram_range"])
+            got = {name: data[name] if name in data.files else None for name in _ARRAYS}
+            model = cls(
+                classes_=data["classes"].astype(object),
+                ngram_range=(lo, hi),
+                n_features=int(data["n_features"]),
+                sublinear=bool(data["sublinear"]),
+                **got,  # type: ignore[arg-type]
+            )
+        n_classes = len(model.classes_)
+        if model.text_coef.shape != (model.n_features, n_classes) or model.intercept.shape != (
+            n_classes,
+        ):
+            raise ValueError("the arrays of the compiled-model file do not fit together")
+        return model
