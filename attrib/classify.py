@@ -163,8 +163,13 @@ def compile_pipeline(model: Any) -> CompiledModel:
     if list(steps) != ["features", "clf"] or type(clf) is not LogisticRegression:
         raise TypeError("not attrib's pipeline")
     parts = dict(union.transformer_list)
-    if list(parts) != ["text", "context"] or union.transformer_weights:
+    if list(parts) != ["text", "context"]:
         raise TypeError("not attrib's feature union")
+    weights = union.transformer_weights or {}
+    text_weight, context_weight = (
+        float(weights.get("text", 1.0)),
+        float(weights.get("context", 1.0)),
+    )
     text, context = dict(parts["text"].steps), dict(parts["context"].steps)
     view, ngrams, tfidf = text["view"], text["ngrams"], text["tfidf"]
     ctx, scale = context["ctx"], context["scale"]
@@ -190,7 +195,8 @@ def compile_pipeline(model: Any) -> CompiledModel:
         idf=np.asarray(tfidf.idf_, dtype=np.float64) if tfidf.use_idf else None,
         mean=np.asarray(scale.mean_, dtype=np.float64) if scale.with_mean else None,
         scale=np.asarray(scale.scale_, dtype=np.float64) if scale.with_std else None,
-        text_coef=np.ascontiguousarray(coef[:, :n_text].T),
-        context_coef=np.ascontiguousarray(coef[:, n_text:].T),
+        # FeatureUnion multiplies each block by its weight; so can the coefficients
+        text_coef=np.ascontiguousarray(coef[:, :n_text].T * text_weight),
+        context_coef=np.ascontiguousarray(coef[:, n_text:].T * context_weight),
         intercept=np.asarray(clf.intercept_, dtype=np.float64),
     )

@@ -137,6 +137,15 @@ def test_other_estimators_keep_their_own_predict_proba(xy):
     assert probability_function(pipe) == pipe.predict_proba
 
 
+def test_compiled_probabilities_follow_feature_union_weights(xy):
+    X, y, _ = xy
+    weights = {"text": 0.5, "context": 2.0}
+    pipe = build_pipeline(features__transformer_weights=weights).fit(X[:400], y[:400])
+    fast = probability_function(pipe)
+    assert fast != pipe.predict_proba
+    np.testing.assert_allclose(fast(X[:200]), pipe.predict_proba(X[:200]), rtol=0, atol=1e-7)
+
+
 def test_context_features_tell_institution_sites_from_other_sites():
     from attrib.detector import line_records
 
