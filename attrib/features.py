@@ -155,7 +155,6 @@ class Lexicon:
                 by_char.setdefault(cue[0], []).append((kind, cue))
         self._by_prefix = {k: tuple(v) for k, v in by_prefix.items()}
         self._by_char = {k: tuple(v) for k, v in by_char.items()}
-        self._chars = frozenset(by_char)
 
     def __len__(self) -> int:
         return len(self.cues)
@@ -171,7 +170,7 @@ class Lexicon:
                         hits.add((kind, cue))
                         break
                     i = lowered.find(cue, i + 1)
-        for ch in self._chars.intersection(lowered):
+        for ch in self._by_char.keys() & set(lowered):
             hits.update(hit for hit in self._by_char[ch] if hit[1] in lowered)
         return hits
 
@@ -363,7 +362,7 @@ def _bucket(h: np.ndarray, n: int, n_features: int) -> np.ndarray:
 
 
 def _column(gram: str, n_features: int) -> int:
-    """The column of one n-gram, computed as ``CharNgramHasher.transform`` does."""
+    """The column of one n-gram, computed as :func:`hash_ngrams` does."""
     h = np.zeros(1, dtype=np.uint64)
     for k, ch in enumerate(gram):
         code = np.uint64(ord(ch))
@@ -376,8 +375,6 @@ def _column(gram: str, n_features: int) -> int:
 _INSTITUTION_LABELS = frozenset(
     {"gov", "go", "gob", "gouv", "govt", "gv", "edu", "ac", "mil", "int"}
 )
-
-
 _WORD_CHARS = re.compile(r"[^\W_]{2,}")  # a word of two letters or digits
 
 

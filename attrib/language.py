@@ -28,7 +28,9 @@ __all__ = [
     "guess",
     "is_mixed",
     "mask",
+    "script_marks",
     "script_of",
+    "ScriptTable",
 ]
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\[[^\]\n]*\]\([^)\n]*\)", re.IGNORECASE)
@@ -96,17 +98,21 @@ _SCRIPT_MARK = {name: chr(0xE000 + k) for k, name in enumerate(_SCRIPTS)}  # pri
 _MARK_SCRIPT = {mark: name for name, mark in _SCRIPT_MARK.items()}
 
 
-class _ScriptTable(dict[int, str | None]):
-    """``str.translate`` table from code point to its script's mark (None: not a letter),
-    filled on first sight of each code point; lookups after that stay in C."""
+class ScriptTable(dict[int, str | None]):
+    """A ``str.translate`` table from a code point to a mark for its script: ``marks[script]``,
+    ``marks[None]`` for a non-letter, ``default`` for a script ``marks`` does not name. Each
+    code point is looked up on first sight and kept, so later lookups stay in C."""
+
+    def __init__(self, marks: dict[str | None, str | None], default: str | None = None) -> None:
+        super().__init__()
+        self._marks, self._default = marks, default
 
     def __missing__(self, code: int) -> str | None:
-        script = _char_script(chr(code))
-        mark = self[code] = None if script is None else _SCRIPT_MARK[script]
+        mark = self[code] = self._marks.get(_char_script(chr(code)), self._default)
         return mark
 
 
-_SCRIPT_TABLE = _ScriptTable()
+_SCRIPT_TABLE = ScriptTable({None: None, **_SCRIPT_MARK})
 
 
 def script_marks(text: str) -> str:
@@ -144,9 +150,9 @@ def script_of(text: str) -> tuple[str | None, Counter[str]]:
         return None, counts
     if counts["Kana"] and counts["Kana"] * 10 >= counts["Hani"]:
         return "Kana", counts
-    return min(
-        counts, key=lambda s: (-counts[s], marks.index(_SCRIPT_MARK[s]))
-    ), counts  # ties: first
+    # the most letters; a tie goes to the script seen first, as Counter.most_common did
+    best = min(counts, key=lambda s: (-counts[s], marks.index(_SCRIPT_MARK[s])))
+    return best, counts
 
 
 def backend() -> str:

@@ -140,11 +140,16 @@ def _check_versions(card: dict[str, Any], path: Path) -> None:
             f"{sklearn.__version__}: pickled estimators are not portable across versions. "
             "Retrain with `attrib train` (or pass trust=True to load it anyway)."
         )
-    if made.get("attrib") != __version__:
+    _warn_other_attrib(card, path)
+
+
+def _warn_other_attrib(card: dict[str, Any], path: Path) -> None:
+    made = card.get("versions", {}).get("attrib")
+    if made != __version__:
         warnings.warn(
-            f"{path} was written by attrib {made.get('attrib')}, this is {__version__}",
+            f"{path} was written by attrib {made}, this is {__version__}",
             ModelVersionWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
@@ -216,13 +221,7 @@ def _load_arrays(apath: Path, card: dict[str, Any]) -> CompiledModel:
             f"{apath} does not match the SHA-256 in its card: the file changed after it was "
             "written. Retrain with `attrib train`."
         )
-    if card.get("versions", {}).get("attrib") != __version__:
-        warnings.warn(
-            f"{apath} was written by attrib {card.get('versions', {}).get('attrib')}, "
-            f"this is {__version__}",
-            ModelVersionWarning,
-            stacklevel=3,
-        )
+    _warn_other_attrib(card, apath)
     try:
         compiled = CompiledModel.load(apath)
     except (OSError, ValueError, KeyError) as exc:

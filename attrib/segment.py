@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .language import ScriptTable
+
 __all__ = ["Span", "split_lines", "tail_starts", "INVISIBLE"]
 
 # Zero-width and bidi controls that scrapers leave around lines and hosts.
@@ -20,7 +22,6 @@ _LINE = re.compile(r"[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
 # A place where a footer may start inside a line: after the end of a sentence (with any
 # closing quotes or brackets) and white space, or where the script changes at a space.
 _SENTENCE_END = re.compile(r"[.!?。！？…؟।][\"'”’»」』)\]]*[\s\u00a0]+(?=\S)")
-_WORD_START = re.compile(r"(?<= )\w")
 _TAIL_MIN, _TAIL_MAX, _HEAD_MIN = 8, 320, 24
 
 
@@ -58,23 +59,14 @@ def split_lines(text: str) -> tuple[Span, ...]:
     return tuple(spans)
 
 
-# Script classes for tail starts: Latin; Hebrew and Arabic; CJK, kana and Hangul; any other.
-_CLASS_OF = {"Latn": "1", "Hebr": "2", "Arab": "2", "Hani": "3", "Kana": "3", "Hang": "3"}
-# A run of non-letters (dropped by script_marks' table here: class marks only) between two
-# letters of different classes, the second not Latin.
+# Script classes for tail starts, one mark per character: 0 not a letter, 1 Latin, 2 Hebrew and
+# Arabic, 3 CJK, kana and Hangul, 4 any other script.
+_CLASS_TABLE = ScriptTable(
+    {None: "0", "Latn": "1", "Hebr": "2", "Arab": "2", "Hani": "3", "Kana": "3", "Hang": "3"},
+    default="4",
+)
+# A run of non-letters between two letters of different classes, the second not Latin.
 _SWITCH = re.compile(r"(?<=([1-4]))0+(?!\1)(?=[234])")
-
-
-class _ClassTable(dict[int, str]):
-    def __missing__(self, code: int) -> str:
-        from .language import _char_script
-
-        script = _char_script(chr(code))
-        mark = self[code] = "0" if script is None else _CLASS_OF.get(script, "4")
-        return mark
-
-
-_CLASS_TABLE = _ClassTable()
 
 
 def tail_starts(span: Span) -> tuple[int, ...]:

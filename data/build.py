@@ -74,6 +74,16 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f, delimiter="\t"))
 
 
+def read_templates(stem: str, key: str) -> dict[str, list[tuple[str, str]]]:
+    """(key, template) rows per language from ``<stem>``, ``<stem>_more``, ``<stem>_extra`` and
+    ``<stem>_new``, in that order."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for suffix in ("", "_more", "_extra", "_new"):
+        for p in sorted((SOURCES / f"{stem}{suffix}").glob("*.tsv")):
+            out.setdefault(p.stem, []).extend((r[key], r["template"]) for r in read_tsv(p))
+    return out
+
+
 def load_sources() -> tuple:
     articles = {p.stem: read_markup(p) for p in sorted((SOURCES / "articles").glob("*.txt"))}
     chrome: dict[str, list[str]] = {}
@@ -82,14 +92,8 @@ def load_sources() -> tuple:
             chrome.setdefault(p.stem, []).extend(
                 line.strip() for line in p.read_text(encoding="utf-8").splitlines() if line.strip()
             )
-    footers: dict[str, list[tuple[str, str]]] = {}
-    for folder in ("footers", "footers_more", "footers_extra", "footers_new"):
-        for p in sorted((SOURCES / folder).glob("*.tsv")):
-            footers.setdefault(p.stem, []).extend((r["family"], r["template"]) for r in read_tsv(p))
-    mentions: dict[str, list[tuple[str, str]]] = {}
-    for folder in ("mentions", "mentions_more", "mentions_extra", "mentions_new"):
-        for p in sorted((SOURCES / folder).glob("*.tsv")):
-            mentions.setdefault(p.stem, []).extend((r["kind"], r["template"]) for r in read_tsv(p))
+    footers = read_templates("footers", "family")
+    mentions = read_templates("mentions", "kind")
     outlets: dict[str, list[tuple[str, str]]] = {}
     for r in read_tsv(SOURCES / "outlets.tsv"):
         outlets.setdefault(r["lang"], []).append((r["name"], r["domain"]))
