@@ -41,8 +41,8 @@ _COPYRIGHT = re.compile(
     "©|ⓒ|\\(c\\)|copyright|rights reserved|droits réservés|derechos reservados|direitos reservados|"
     "diritti riservati|rechte vorbehalten|права защищены|права захищені|hakları saklıdır|"
     "prawa zastrzeżone|rechten voorbehouden|drepturile rezervate|rättigheter förbehållna|"
-    "alle rettigheder|版权所有|版權所有|无断转载|無断転載|無断複製|저작권|무단 전재|무단전재|حقوق محفوظة|"
-    "جميع الحقوق|کلیه حقوق|تمام حقوق|सर्वाधिकार|hak cipta|bản quyền|haki zote|"
+    "alle rettigheder|版权所有|版權所有|无断转载|無断転載|無断複製|저작권|무단 전재|무단전재|"
+    "جميع الحقوق|حقوق محفوظ|جملہ حقوق|کلیه حقوق|تمام حقوق|सर्वाधिकार|hak cipta|bản quyền|haki zote|"
     "πνευματικά δικαιώματα|κατοχυρωμένα|כל הזכויות|สงวนลิขสิทธิ์|স্বত্ব|সর্বস্বত্ব|"
     "minden jog fenntartva|všechna práva|kaikki oikeudet",
 )  # searched in lowercased text: case-insensitive Unicode matching is ten times slower
@@ -403,7 +403,19 @@ def _line_cues(text: str) -> tuple[float, ...]:
         float(bool(hosts) and words_after == 0),
         min(words_after, 10) / 10,
         min(cues.get("institution", 0), 2) / 2,
+        min(cues.get("restriction", 0), 2) / 2,
+        min(cues.get("own_site", 0), 2) / 2,
+        min(cues.get("role", 0), 2) / 2,
+        _hashtag_share(text),
     )
+
+
+def _hashtag_share(text: str) -> float:
+    """The share of words that are hashtags (a tag line, not a credit)."""
+    if "#" not in text:
+        return 0.0
+    words = text.split()
+    return sum(w.startswith("#") for w in words) / len(words)
 
 
 CONTEXT_FEATURES: tuple[str, ...] = (
@@ -419,11 +431,12 @@ CONTEXT_FEATURES: tuple[str, ...] = (
     "end_x_syndication_cues", "colon_x_next_host", "colon_x_next_empty",
     "copyright_x_host", "copyright_x_no_syndication_cues", "chrome_x_no_host",
     "institution_host", "host_at_end", "words_after_host", "institution_words",
-    "prev_institution_words",
+    "prev_institution_words", "restriction_words", "copyright_x_restriction",
+    "syndication_x_restriction", "own_site_words", "role_words", "hashtags",
 )  # fmt: skip
 
 
-_NO_CUES = (0.0,) * 10
+_NO_CUES = (0.0,) * 14
 
 
 def _context_vector(r: Record) -> list[float]:
@@ -502,6 +515,13 @@ def _context_vector(r: Record) -> list[float]:
         own[8],
         own[9],
         prev_cues[9],
+        # "reproduction prohibited" is the site's own notice; "reproduced with permission" a credit
+        own[10],
+        copyright * own[10],
+        synd * own[10],
+        own[11],
+        own[12],
+        own[13],
     ]
 
 

@@ -187,8 +187,30 @@ def _load_checked(path: Path, card: dict[str, Any] | None) -> Any:
         raise ModelError(f"{path} cannot be loaded as a model: {exc}") from None
     if not hasattr(model, "predict_proba") or not hasattr(model, "classes_"):
         raise ModelError(f"{path} holds a {type(model).__name__}, not a fitted attrib model")
+    _check_context_width(_context_width(model), path)
     model.attrib_card_ = card or {}
     return model
+
+
+def _context_width(model: Any) -> int | None:
+    """How many context features a pipeline of attrib's shape was fitted on; None otherwise."""
+    try:
+        union = dict(model.steps)["features"]
+        scale = dict(dict(union.transformer_list)["context"].steps)["scale"]
+        return int(scale.n_features_in_)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _check_context_width(width: int | None, path: Path) -> None:
+    from .features import CONTEXT_FEATURES
+
+    if width is not None and width != len(CONTEXT_FEATURES):
+        raise ModelError(
+            f"{path} was trained on {width} context features; this attrib {__version__} "
+            f"computes {len(CONTEXT_FEATURES)}. Retrain it with `attrib train` on the same "
+            "labeled data."
+        )
 
 
 def load_compiled(path: str | Path) -> CompiledModel:
@@ -226,6 +248,7 @@ def _load_arrays(apath: Path, card: dict[str, Any]) -> CompiledModel:
         compiled = CompiledModel.load(apath)
     except (OSError, ValueError, KeyError) as exc:
         raise ModelError(f"{apath} cannot be read as compiled arrays: {exc}") from None
+    _check_context_width(compiled.context_coef.shape[0], apath)
     return dataclasses.replace(compiled, attrib_card_=card)
 
 

@@ -87,7 +87,7 @@ def read_templates(stem: str, key: str) -> dict[str, list[tuple[str, str]]]:
 def load_sources() -> tuple:
     articles = {p.stem: read_markup(p) for p in sorted((SOURCES / "articles").glob("*.txt"))}
     chrome: dict[str, list[str]] = {}
-    for folder in ("chrome", "chrome_more"):
+    for folder in ("chrome", "chrome_more", "chrome_new"):
         for p in sorted((SOURCES / folder).glob("*.txt")):
             chrome.setdefault(p.stem, []).extend(
                 line.strip() for line in p.read_text(encoding="utf-8").splitlines() if line.strip()

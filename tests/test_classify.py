@@ -146,16 +146,36 @@ def test_compiled_probabilities_follow_feature_union_weights(xy):
     np.testing.assert_allclose(fast(X[:200]), pipe.predict_proba(X[:200]), rtol=0, atol=1e-7)
 
 
-def test_context_features_tell_institution_sites_from_other_sites():
+def _feature_columns(lines: list[str]) -> dict[str, list[float]]:
+    """Each context feature's values over an article of ``lines``, by feature name."""
     from attrib.detector import line_records
 
+    vectors = ContextFeatures().fit([]).transform(line_records(lines)[2])
+    return {name: vectors[:, i].tolist() for i, name in enumerate(CONTEXT_FEATURES)}
+
+
+def test_context_features_tell_institution_sites_from_other_sites():
     lines = [
         "Budget vote set for Friday",
         "The full results are published on https://www.gov.uk/results and www.stat.go.jp.",
         "This story first appeared on Reuters.",
         "Source: www.argaam.com",
     ]
-    vectors = ContextFeatures().fit([]).transform(line_records(lines)[2])
-    col = {name: vectors[:, i].tolist() for i, name in enumerate(CONTEXT_FEATURES)}
+    col = _feature_columns(lines)
     assert col["institution_host"] == [0.0, 1.0, 0.0, 0.0]
     assert col["has_host"] == [0.0, 1.0, 0.0, 1.0]
+
+
+def test_context_features_tell_a_reuse_ban_from_a_reuse_credit():
+    # Both lines speak of reprinting; only the site's own notice restricts it.
+    lines = [
+        "Budget vote set for Friday",
+        "© 2024 Вестник. Перепечатка материалов без письменного разрешения редакции запрещена.",
+        "Reprinted with permission from The Conversation.",
+        "#economy #budget #parliament",
+    ]
+    col = _feature_columns(lines)
+    assert [v > 0 for v in col["restriction_words"]] == [False, True, False, False]
+    assert [v > 0 for v in col["copyright_x_restriction"]] == [False, True, False, False]
+    assert [v > 0 for v in col["own_site_words"]] == [False, True, False, False]
+    assert col["syndication_cues"][2] > 0 and col["hashtags"] == [0.0, 0.0, 0.0, 1.0]

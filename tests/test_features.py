@@ -60,12 +60,26 @@ def test_the_bundled_cue_table_is_well_formed_and_loaded():
     with table.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     assert rows and set(rows[0]) == {"kind", "language", "cue"}
-    assert {r["kind"] for r in rows} == {"syndication", "chrome", "photo", "institution"}
+    kinds = {"syndication", "chrome", "photo", "institution", "restriction", "own_site", "role"}
+    assert {r["kind"] for r in rows} == kinds
     assert all(r["cue"] == r["cue"].lower() and len(r["cue"]) >= 2 for r in rows)
     assert len({r["language"] for r in rows}) >= 40
     loaded = lexicon()
     for r in rows[::50]:
         assert (r["kind"], r["cue"]) in loaded.cues
+
+
+def test_restriction_and_own_site_cues_stay_out_of_ordinary_news_prose(seed_text):
+    # The lexicon is shared by all languages: a Danish stem "strengt" (strictly) once fired
+    # inside English "strengthen" and turned the seed article's headline into chrome.
+    lex = lexicon()
+    story = [line for line in seed_text.splitlines() if line.strip()][:-2]  # no footer, chrome
+    assert len(story) == 14 and story[0].startswith("Putin arrives")
+    for line in story:
+        kinds = {kind for kind, _ in lex.found(line.lower())}
+        assert not kinds & {"restriction", "own_site"}, line
+    reuse_ban = "© 2024 Daily Courier. Reproduction without written permission is prohibited."
+    assert lex.counts(reuse_ban.lower()).get("restriction", 0) >= 1
 
 
 def test_hashed_ngrams_are_csr_arrays_with_sorted_columns():

@@ -140,3 +140,16 @@ def test_analyze_with_the_bundled_model_does_not_import_scikit_learn(seed_text):
         [sys.executable, "-c", code], input=seed_text, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["argaam.com", "False", "False"]
+
+
+def test_a_model_of_another_feature_set_is_refused_with_a_retrain_hint(model_copy, monkeypatch):
+    # A model trained before context features were added cannot be fed today's features.
+    import attrib.features
+
+    monkeypatch.setattr(
+        attrib.features, "CONTEXT_FEATURES", attrib.features.CONTEXT_FEATURES + ("new",)
+    )
+    with pytest.raises(ModelError, match="context features.*Retrain"):
+        load_model(model_copy)
+    with pytest.raises(ModelError, match="context features.*Retrain"):
+        load_compiled(model_copy)
