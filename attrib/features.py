@@ -436,9 +436,6 @@ CONTEXT_FEATURES: tuple[str, ...] = (
 )  # fmt: skip
 
 
-_NO_CUES = (0.0,) * 14
-
-
 def _context_vector(r: Record) -> list[float]:
     text: str = r["text"]
     lowered = text.lower()
@@ -448,8 +445,8 @@ def _context_vector(r: Record) -> list[float]:
     letters = r["letters"]
     own = _line_cues(text)
     prev, nxt = r["prev"], r["next"]
-    prev_cues = _line_cues(prev) if prev else _NO_CUES
-    next_cues = _line_cues(nxt) if nxt else _NO_CUES
+    prev_cues = _line_cues(prev)  # an empty neighbour (first or last line) has no cues
+    next_cues = _line_cues(nxt)
     mid = float(r["long_before"] > 0 and r["long_after"] > 0)
     end = float(r["long_after"] == 0 and r["long_before"] > 0)
     is_long = float(is_paragraph(text))

@@ -74,24 +74,31 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f, delimiter="\t"))
 
 
+def source_files(stem: str, pattern: str) -> list[Path]:
+    """The files of ``<stem>``, ``<stem>_more``, ``<stem>_extra`` and ``<stem>_new`` (those
+    that exist), in that order, each folder sorted by name."""
+    return [
+        p
+        for suffix in ("", "_more", "_extra", "_new")
+        for p in sorted((SOURCES / f"{stem}{suffix}").glob(pattern))
+    ]
+
+
 def read_templates(stem: str, key: str) -> dict[str, list[tuple[str, str]]]:
-    """(key, template) rows per language from ``<stem>``, ``<stem>_more``, ``<stem>_extra`` and
-    ``<stem>_new``, in that order."""
+    """(key, template) rows per language from the ``<stem>`` folders (:func:`source_files`)."""
     out: dict[str, list[tuple[str, str]]] = {}
-    for suffix in ("", "_more", "_extra", "_new"):
-        for p in sorted((SOURCES / f"{stem}{suffix}").glob("*.tsv")):
-            out.setdefault(p.stem, []).extend((r[key], r["template"]) for r in read_tsv(p))
+    for p in source_files(stem, "*.tsv"):
+        out.setdefault(p.stem, []).extend((r[key], r["template"]) for r in read_tsv(p))
     return out
 
 
 def load_sources() -> tuple:
     articles = {p.stem: read_markup(p) for p in sorted((SOURCES / "articles").glob("*.txt"))}
     chrome: dict[str, list[str]] = {}
-    for folder in ("chrome", "chrome_more", "chrome_new"):
-        for p in sorted((SOURCES / folder).glob("*.txt")):
-            chrome.setdefault(p.stem, []).extend(
-                line.strip() for line in p.read_text(encoding="utf-8").splitlines() if line.strip()
-            )
+    for p in source_files("chrome", "*.txt"):
+        chrome.setdefault(p.stem, []).extend(
+            line.strip() for line in p.read_text(encoding="utf-8").splitlines() if line.strip()
+        )
     footers = read_templates("footers", "family")
     mentions = read_templates("mentions", "kind")
     outlets: dict[str, list[tuple[str, str]]] = {}
