@@ -407,6 +407,7 @@ def _line_cues(text: str) -> tuple[float, ...]:
         min(cues.get("own_site", 0), 2) / 2,
         min(cues.get("role", 0), 2) / 2,
         _hashtag_share(text),
+        min(cues.get("speech", 0), 2) / 2,
     )
 
 
@@ -433,6 +434,7 @@ CONTEXT_FEATURES: tuple[str, ...] = (
     "institution_host", "host_at_end", "words_after_host", "institution_words",
     "prev_institution_words", "restriction_words", "copyright_x_restriction",
     "syndication_x_restriction", "own_site_words", "role_words", "hashtags",
+    "speech_words",
 )  # fmt: skip
 
 
@@ -519,6 +521,8 @@ def _context_vector(r: Record) -> list[float]:
         own[11],
         own[12],
         own[13],
+        # "she said" is story prose, never a credit or chrome
+        own[14],
     ]
 
 

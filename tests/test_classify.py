@@ -179,3 +179,18 @@ def test_context_features_tell_a_reuse_ban_from_a_reuse_credit():
     assert [v > 0 for v in col["copyright_x_restriction"]] == [False, True, False, False]
     assert [v > 0 for v in col["own_site_words"]] == [False, True, False, False]
     assert col["syndication_cues"][2] > 0 and col["hashtags"] == [0.0, 0.0, 0.0, 1.0]
+
+
+def test_context_features_mark_reported_speech_in_many_languages():
+    # A closing quote is story prose: "she said" is never a credit, though both end an article.
+    lines = [
+        "Budget vote set for Friday",
+        "„Wir geben nicht auf“, sagte sie.",
+        "Catatan redaksi: laporan ini lebih dahulu disiarkan Kompas.",
+        "وقال الوزير إن الحكومة ستعلن الميزانية الأسبوع المقبل.",
+        "“We will not give up,” the mayor told reporters.",
+        "This article was first carried by The Conversation.",
+    ]
+    col = _feature_columns(lines)
+    assert [v > 0 for v in col["speech_words"]] == [False, True, False, True, True, False]
+    assert col["syndication_cues"][2] > 0 and col["syndication_cues"][5] > 0

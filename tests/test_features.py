@@ -60,7 +60,16 @@ def test_the_bundled_cue_table_is_well_formed_and_loaded():
     with table.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     assert rows and set(rows[0]) == {"kind", "language", "cue"}
-    kinds = {"syndication", "chrome", "photo", "institution", "restriction", "own_site", "role"}
+    kinds = {
+        "syndication",
+        "chrome",
+        "photo",
+        "institution",
+        "restriction",
+        "own_site",
+        "role",
+        "speech",
+    }
     assert {r["kind"] for r in rows} == kinds
     assert all(r["cue"] == r["cue"].lower() and len(r["cue"]) >= 2 for r in rows)
     assert len({r["language"] for r in rows}) >= 40
