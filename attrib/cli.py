@@ -76,6 +76,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=1,
         help="cross-validation folds trained at once, one process each (default 1; -1: all cores)",
     )
+    e.add_argument(
+        "--predictions",
+        metavar="PATH",
+        help="also write each segment's gold label and predicted kind (CSV, Parquet or JSONL)",
+    )
     e.add_argument("--quiet", action="store_true", help="no progress on stderr")
     _add_model(e)
 
@@ -208,9 +213,20 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .training import cross_validate, evaluate_model, read_table
+    from .training import (
+        cross_validate,
+        ensure_writable,
+        evaluate_model,
+        read_table,
+        table_format,
+        write_table,
+    )
 
     frame = read_table(args.data)
+    table_path = None
+    if args.predictions:  # fail now, not after an hour of cross-validation
+        table_format(args.predictions)
+        table_path = ensure_writable(args.predictions)
     if args.group_split or args.leave_language_out:
         if args.model:
             raise InputError(
@@ -228,9 +244,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             folds=args.folds,
             progress=progress,
             jobs=args.jobs,
+            predictions=table_path is not None,
         )
     else:
-        metrics = evaluate_model(frame, model=_load(args))
+        metrics = evaluate_model(frame, model=_load(args), predictions=table_path is not None)
+    if table_path is not None:
+        write_table(metrics.pop("predictions"), table_path)
     if args.json:
         print(json.dumps(metrics, ensure_ascii=False, indent=2))
         return 0

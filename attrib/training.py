@@ -34,14 +34,32 @@ __all__ = [
     "documents_from_frame",
     "cross_validate",
     "evaluate_model",
+    "prediction_table",
     "read_table",
     "records_for",
+    "table_format",
     "train_model",
     "validate_frame",
+    "write_table",
 ]
 
 REQUIRED = ("doc_id", "text", "label")
 Progress = Callable[[str], None]
+
+
+def table_format(path: str | Path) -> str:
+    """``"csv"``, ``"tsv"``, ``"parquet"`` or ``"jsonl"`` by the file's extension (``.csv.gz``
+    is CSV); :class:`InputError` for any other."""
+    name = Path(path).name.lower()
+    for fmt, ends in (
+        ("csv", (".csv", ".csv.gz")),
+        ("tsv", (".tsv",)),
+        ("parquet", (".parquet",)),
+        ("jsonl", (".jsonl", ".ndjson")),
+    ):
+        if name.endswith(ends):
+            return fmt
+    raise InputError(f"{path}: unknown file type; use .csv, .csv.gz, .tsv, .parquet or .jsonl")
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -55,22 +73,45 @@ def read_table(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
-    name = p.name.lower()
+    fmt = table_format(p)
     try:
-        if name.endswith((".csv", ".csv.gz", ".tsv")):
-            sep = "\t" if name.endswith(".tsv") else ","
+        if fmt in ("csv", "tsv"):
+            sep = "\t" if fmt == "tsv" else ","
             return pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8")
-        if name.endswith(".parquet"):
+        if fmt == "parquet":
             return pd.read_parquet(p)
-        if name.endswith((".jsonl", ".ndjson")):
-            return pd.read_json(p, lines=True, dtype=False)
+        return pd.read_json(p, lines=True, dtype=False)
     except (ValueError, UnicodeDecodeError, OSError) as exc:
         raise InputError(f"{p}: cannot be read: {exc}") from None
     except ImportError as exc:
         raise InputError(
             f"{p}: reading Parquet needs pyarrow (pip install 'attrib[parquet]'): {exc}"
         ) from None
-    raise InputError(f"{p}: unknown file type; use .csv, .csv.gz, .tsv, .parquet or .jsonl")
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` in the format :func:`read_table` reads back, chosen by extension; the
+    file appears whole or not at all (written beside it, then renamed)."""
+    p = Path(path)
+    fmt = table_format(p)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{p.name}.tmp")
+    try:
+        if fmt == "parquet":
+            frame.to_parquet(tmp, index=False)
+        elif fmt == "jsonl":
+            frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
+        else:
+            gz = "gzip" if p.name.lower().endswith(".gz") else None
+            sep = "\t" if fmt == "tsv" else ","
+            frame.to_csv(tmp, sep=sep, index=False, encoding="utf-8", compression=gz)
+    except ImportError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(
+            f"{p}: writing Parquet needs pyarrow (pip install 'attrib[parquet]'): {exc}"
+        ) from None
+    os.replace(tmp, p)
+    return p
 
 
 def validate_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -348,14 +389,50 @@ def evaluate_documents(
     return score_predictions(docs, predict_documents(model, docs), langs)
 
 
-def evaluate_model(frame: pd.DataFrame, *, model: Any = None) -> dict[str, Any]:
-    """Evaluate ``model`` (the bundled one by default) on labeled data; returns a metrics dict."""
+PREDICTION_COLUMNS = (
+    "doc_id", "segment", "text", "label", "predicted", "language", "source_domain",
+    "predicted_domain", "fold",
+)  # fmt: skip
+
+
+def prediction_table(
+    docs: Sequence[Document],
+    preds: Sequence[Prediction | None],
+    folds: Sequence[str | None] | None = None,
+) -> pd.DataFrame:
+    """One row per labeled segment with the model's kind beside the gold label (and, per
+    document, the predicted source domain): the lines to read when a figure disappoints.
+    Documents without a prediction (a fold that had no footer to learn from) are left out."""
+    rows = []
+    for k, (doc, p) in enumerate(zip(docs, preds, strict=True)):
+        if p is None:
+            continue
+        fold = folds[k] if folds is not None else None
+        for i, (text, label, kind) in enumerate(zip(doc.texts, doc.labels, p.kinds, strict=True)):
+            rows.append(
+                (doc.doc_id, i, text, label, kind, doc.language, doc.source_domain, p.domain, fold)
+            )
+    return pd.DataFrame(rows, columns=list(PREDICTION_COLUMNS))
+
+
+def evaluate_model(
+    frame: pd.DataFrame, *, model: Any = None, predictions: bool = False
+) -> dict[str, Any]:
+    """Evaluate ``model`` (the bundled one by default) on labeled data; returns a metrics dict.
+
+    With ``predictions=True`` the dict also holds ``"predictions"``, a DataFrame of
+    :func:`prediction_table` (no ``fold``).
+    """
     if model is None:
         from .detector import default_detector
 
         model = default_detector().model
     docs = documents_from_frame(validate_frame(frame))
-    return evaluate_documents(model, docs)
+    preds = predict_documents(model, docs)
+    out = score_predictions(docs, preds, [d.language for d in docs])
+    if predictions:
+        out["predictions"] = prediction_table(docs, preds)
+    return out
 
 
 def cross_validate(
@@ -367,13 +444,16 @@ def cross_validate(
     params: dict[str, Any] | None = None,
     progress: Progress | None = None,
     jobs: int = 1,
+    predictions: bool = False,
 ) -> dict[str, Any]:
     """Measure generalisation: train on some documents, evaluate on the others, for every fold.
 
     ``split="group"`` holds out whole phrasing families (``group_column``; documents without one
     are spread over the folds), ``split="language"`` holds out one body language at a time.
     Every document is predicted by a model that never saw its group or language. ``jobs``
-    folds are trained at once, in worker processes.
+    folds are trained at once, in worker processes. With ``predictions=True`` the dict also
+    holds ``"predictions"``, a DataFrame of :func:`prediction_table` whose ``fold`` names the
+    fold that held each document out.
     """
     df = validate_frame(frame)
     if split == "group" and group_column not in df.columns:
@@ -440,6 +520,8 @@ def cross_validate(
         for fold, m in per_fold.items()
     }
     out["mean_fold_footer_f1"] = round(sum(f1s.values()) / len(f1s), 4) if f1s else None
+    if predictions:
+        out["predictions"] = prediction_table(docs, preds, [fold_of[key] for key in keys])
     return out
 
 

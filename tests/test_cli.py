@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 import attrib
@@ -181,6 +182,40 @@ def test_evaluate_group_split_cross_validates(capsys, tmp_path, small_frame):
     assert metrics["split"] == "group" and len(metrics["folds"]) == 2
     assert metrics["documents"] == small_frame["doc_id"].nunique()
     assert metrics["footer"]["f1"] > 0.5
+
+
+def test_evaluate_writes_each_segments_prediction_beside_its_label(capsys, tmp_path, small_frame):
+    data, table = tmp_path / "small.csv", tmp_path / "out" / "predictions.csv"
+    small_frame.to_csv(data, index=False)
+    args = ["evaluate", str(data), "--group-split", "--folds", "2", "--json", "--quiet"]
+    assert main([*args, "--predictions", str(table)]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert "predictions" not in metrics
+    rows = pd.read_csv(table, dtype=str, keep_default_na=False)
+    assert len(rows) == metrics["segments"] == len(small_frame)
+    assert list(rows["text"]) == list(small_frame["text"])  # one document after another
+    assert set(rows["fold"]) == set(metrics["folds"])
+    for gold, row in metrics["confusion"].items():
+        for kind, n in row.items():
+            assert ((rows["label"] == gold) & (rows["predicted"] == kind)).sum() == n
+
+
+def test_evaluate_predictions_of_a_model_have_no_fold(capsys, tmp_path, small_frame):
+    data, table = tmp_path / "small.csv", tmp_path / "predictions.jsonl"
+    small_frame.to_csv(data, index=False)
+    assert main(["evaluate", str(data), "--predictions", str(table)]) == 0
+    rows = pd.read_json(table, lines=True, dtype=False)
+    assert len(rows) == len(small_frame) and rows["fold"].isna().all()
+    footers = small_frame.loc[small_frame["label"] == "footer", "text"]
+    assert set(rows.loc[rows["label"] == "footer", "text"]) == set(footers)
+    assert "footer" in capsys.readouterr().out
+
+
+def test_evaluate_refuses_a_predictions_file_it_cannot_write(capsys, tmp_path, small_frame):
+    data = tmp_path / "small.csv"
+    small_frame.to_csv(data, index=False)
+    assert main(["evaluate", str(data), "--predictions", str(tmp_path / "p.xlsx")]) == 1
+    assert "unknown file type" in capsys.readouterr().err
 
 
 def test_group_split_needs_the_family_column(capsys, tmp_path, small_frame):
