@@ -408,7 +408,21 @@ def _line_cues(text: str) -> tuple[float, ...]:
         min(cues.get("role", 0), 2) / 2,
         _hashtag_share(text),
         min(cues.get("speech", 0), 2) / 2,
+        _name_at_end(text),
     )
+
+
+def _name_at_end(text: str) -> float:
+    """1.0 when the line's last word is capitalised and does not open it: credits name the
+    outlet last (``Relayé depuis le bulletin de RFI.``). Scripts without case never fire."""
+    end = len(text)
+    while end and not text[end - 1].isalnum():  # a loop, not a regex: linear on any input
+        end -= 1
+    words = text[:end].split()
+    if len(words) < 2:
+        return 0.0
+    first = next((ch for ch in words[-1] if ch.isalnum()), "")
+    return float(first.isupper())
 
 
 def _hashtag_share(text: str) -> float:
@@ -434,7 +448,7 @@ CONTEXT_FEATURES: tuple[str, ...] = (
     "institution_host", "host_at_end", "words_after_host", "institution_words",
     "prev_institution_words", "restriction_words", "copyright_x_restriction",
     "syndication_x_restriction", "own_site_words", "role_words", "hashtags",
-    "speech_words",
+    "speech_words", "name_at_end", "end_x_name_at_end",
 )  # fmt: skip
 
 
@@ -523,6 +537,8 @@ def _context_vector(r: Record) -> list[float]:
         own[13],
         # "she said" is story prose, never a credit or chrome
         own[14],
+        own[15],
+        end * own[15],
     ]
 
 

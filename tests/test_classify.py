@@ -181,6 +181,22 @@ def test_context_features_tell_a_reuse_ban_from_a_reuse_credit():
     assert col["syndication_cues"][2] > 0 and col["hashtags"] == [0.0, 0.0, 0.0, 1.0]
 
 
+def test_context_features_mark_a_name_at_the_end_of_a_line():
+    # Credits name the outlet last; a story sentence ends with a word in lower case, and
+    # scripts without case (Japanese, Persian) never count as a name.
+    lines = [
+        "Budget vote set for next week",
+        "Ten wywiad został wcześniej opublikowany przez Newsweek Polska.",
+        "Der vollständige Bericht ist auf anp.nl abrufbar.",
+        "この記事は共同通信が最初に配信しました。",
+        "بازارسال از بولتن خبری تسنیم",
+        "Relayé depuis le bulletin d'information de RFI. »",
+        "Reuters",
+    ]
+    col = _feature_columns(lines)
+    assert [v > 0 for v in col["name_at_end"]] == [False, True, False, False, False, True, False]
+
+
 def test_context_features_mark_reported_speech_in_many_languages():
     # A closing quote is story prose: "she said" is never a credit, though both end an article.
     lines = [
