@@ -7,6 +7,7 @@ Rows of one document are consecutive or not; their order in the file is the text
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -94,9 +95,9 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     file appears whole or not at all (written beside it, then renamed)."""
     p = Path(path)
     fmt = table_format(p)
-    p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(f".{p.name}.tmp")
     try:
+        p.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "parquet":
             frame.to_parquet(tmp, index=False)
         elif fmt == "jsonl":
@@ -105,12 +106,17 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
             gz = "gzip" if p.name.lower().endswith(".gz") else None
             sep = "\t" if fmt == "tsv" else ","
             frame.to_csv(tmp, sep=sep, index=False, encoding="utf-8", compression=gz)
-    except ImportError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(
-            f"{p}: writing Parquet needs pyarrow (pip install 'attrib[parquet]'): {exc}"
-        ) from None
-    os.replace(tmp, p)
+        os.replace(tmp, p)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, ImportError):
+            raise InputError(
+                f"{p}: writing Parquet needs pyarrow (pip install 'attrib[parquet]'): {exc}"
+            ) from None
+        if isinstance(exc, OSError):
+            raise InputError(f"{p}: cannot be written: {exc}") from None
+        raise
     return p
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import attrib
 from attrib.errors import DataSchemaError
-from attrib.training import read_table, validate_frame
+from attrib.training import read_table, validate_frame, write_table
 
 
 def frame(**cols):
@@ -90,6 +90,25 @@ def test_unreadable_or_unknown_files_give_input_errors(tmp_path):
     odd.write_text("x")
     with pytest.raises(attrib.InputError, match="unknown file type"):
         read_table(odd)
+
+
+@pytest.mark.parametrize("ext", ["csv", "csv.gz", "tsv", "jsonl", "parquet"])
+def test_write_table_writes_what_read_table_reads_back(tmp_path, ext):
+    df = pd.DataFrame({"doc_id": ["a", "a"], "text": ["Hello, world", "Fuente: INE"]})
+    path = write_table(df, tmp_path / "sub" / f"t.{ext}")
+    assert read_table(path).astype(str).equals(df)
+    assert [f.name for f in path.parent.iterdir()] == [path.name]  # no temporary file left
+
+
+def test_write_table_failures_are_input_errors_and_leave_nothing(tmp_path):
+    df = pd.DataFrame({"text": ["x"]})
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    with pytest.raises(attrib.InputError, match="cannot be written"):
+        write_table(df, blocker / "t.csv")
+    with pytest.raises(attrib.InputError, match="unknown file type"):
+        write_table(df, tmp_path / "t.xlsx")
+    assert [f.name for f in tmp_path.iterdir()] == ["file.txt"]
 
 
 def test_two_trainings_give_the_same_predictions(small_frame, small_model, seed_text):
