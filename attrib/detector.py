@@ -250,6 +250,20 @@ def line_records(texts: Sequence[str]) -> tuple[list[Guess], _Languages, list[Re
     return guesses, langs, records
 
 
+def training_records(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[Record], list[str]]:
+    """The records a model learns from for one labeled document, with their labels: each
+    segment's, and each candidate tail that prediction would read as a line of its own
+    (:func:`_tail_records`), labeled as its segment, since a sentence inside a body paragraph is
+    body. Without them a model meets tails only when it predicts."""
+    _, langs, records = line_records(texts)
+    spans, start = [], 0
+    for t in texts:
+        spans.append(Span(start, start + len(t), t))
+        start += len(t) + 1
+    candidates, tails = _tail_records("\n".join(texts), spans, records, langs)
+    return records + tails, [*labels, *(labels[i] for i, _ in candidates)]
+
+
 def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attribution:
     """Classify the given line spans of ``text`` and assemble the result."""
     if not spans:

@@ -48,6 +48,7 @@ _COPYRIGHT = re.compile(
 )  # searched in lowercased text: case-insensitive Unicode matching is ten times slower
 _WRAPPED = re.compile(r"^[(\[（【«\"“—–-].*[)\]）】»\"”]?$")
 _TERMINAL = re.compile(r"[.!?。！？؟।…][\"'”’»」』)\]]*$")
+HEADLINE_CHARS = 12  # a shorter first line is chrome or a label, not a title a credit quotes
 PARAGRAPH_CHARS = 160  # a line this long is a paragraph, not a caption, credit or chrome line
 _DENSE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")  # CJK, Hangul, Thai
 
@@ -242,6 +243,7 @@ def build_records(
         running += long_flags[i]
     records: list[Record] = []
     long_before = 0
+    headline = texts[0].strip() if n > 1 else ""
     for i, text in enumerate(texts):
         g = guesses[i]
         records.append(
@@ -259,6 +261,7 @@ def build_records(
                 "letters": g.letters,
                 "prev": texts[i - 1] if i > 0 else "",
                 "next": texts[i + 1] if i + 1 < n else "",
+                "headline": headline,
             }
         )
         long_before += long_flags[i]
@@ -448,7 +451,7 @@ CONTEXT_FEATURES: tuple[str, ...] = (
     "institution_host", "host_at_end", "words_after_host", "institution_words",
     "prev_institution_words", "restriction_words", "copyright_x_restriction",
     "syndication_x_restriction", "own_site_words", "role_words", "hashtags",
-    "speech_words", "name_at_end", "end_x_name_at_end",
+    "speech_words", "name_at_end", "end_x_name_at_end", "quotes_headline",
 )  # fmt: skip
 
 
@@ -539,6 +542,8 @@ def _context_vector(r: Record) -> list[float]:
         own[14],
         own[15],
         end * own[15],
+        # "The post <headline> appeared first on …": credits quote the title; the story does not
+        float(i > 0 and len(r["headline"]) >= HEADLINE_CHARS and r["headline"] in text),
     ]
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .classify import DEFAULT_PARAMS, build_pipeline
-from .detector import Detector, analyze_spans, line_records
+from .detector import Detector, analyze_spans, line_records, training_records
 from .errors import DataSchemaError, InputError
 from .features import Record
 from .result import KINDS
@@ -237,12 +237,15 @@ def _data_hash(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def _featurise(docs: Sequence[Document], progress: Progress | None) -> list[list[Record]]:
-    """Feature records of each document, with progress every 250 documents."""
-    per_doc: list[list[Record]] = []
+def _featurise(
+    docs: Sequence[Document], progress: Progress | None
+) -> list[tuple[list[Record], list[str]]]:
+    """Training records and labels of each document (:func:`attrib.detector.training_records`),
+    with progress every 250 documents."""
+    per_doc = []
     t0 = time.monotonic()
     for k, doc in enumerate(docs, 1):
-        per_doc.append(records_for(doc.texts))
+        per_doc.append(training_records(doc.texts, doc.labels))
         if progress and (k % 250 == 0 or k == len(docs)):
             progress(f"features: {k}/{len(docs)} documents ({time.monotonic() - t0:.1f} s)")
     return per_doc
@@ -275,15 +278,19 @@ def train_model(
             f"labeled data needs at least body and footer rows to train (found: {', '.join(labels_present)})"
         )
     all_params = {**DEFAULT_PARAMS, **(params or {})}
-    records = [r for doc_records in _featurise(docs, progress) for r in doc_records]
-    labels = [label for doc in docs for label in doc.labels]
+    per_doc = _featurise(docs, progress)
+    records = [r for doc_records, _ in per_doc for r in doc_records]
+    labels = [label for _, doc_labels in per_doc for label in doc_labels]
+    n_segments = sum(len(d.texts) for d in docs)  # the rest of the records are sentence tails
     metrics: dict[str, Any] = {}
     if holdout and len(docs) >= 10:
         rng = np.random.default_rng(seed)
         order = rng.permutation(len(docs))
         n_test = max(1, int(round(len(docs) * holdout)))
         test_docs = {docs[i].doc_id for i in order[:n_test]}
-        doc_of = [d.doc_id for d in docs for _ in d.texts]
+        doc_of = [
+            d.doc_id for d, (_, doc_labels) in zip(docs, per_doc, strict=True) for _ in doc_labels
+        ]
         train_idx = [i for i, d in enumerate(doc_of) if d not in test_docs]
         if progress:
             progress(f"fitting on {len(docs) - n_test} documents to measure on {n_test} held out")
@@ -293,14 +300,18 @@ def train_model(
         held = [d for d in docs if d.doc_id in test_docs]
         metrics = {"holdout_documents": n_test, **evaluate_documents(probe, held)}
     if progress:
-        progress(f"fitting on all {len(docs)} documents ({len(records)} segments)")
+        progress(
+            f"fitting on all {len(docs)} documents ({n_segments} segments, "
+            f"{len(records) - n_segments} sentence tails)"
+        )
     pipe = build_pipeline(**all_params).fit(records, labels)
     lang_counts = df.get("language")
     pipe.attrib_card_ = {
         "labels": [str(c) for c in pipe.classes_],
         "data_sha256": _data_hash(df),
         "n_documents": len(docs),
-        "n_segments": len(records),
+        "n_segments": n_segments,
+        "n_tail_records": len(records) - n_segments,
         "label_counts": {k: int(v) for k, v in df["label"].value_counts().sort_index().items()},
         "languages": sorted(set(lang_counts.astype(str))) if lang_counts is not None else [],
         "params": {k: list(v) if isinstance(v, tuple) else v for k, v in all_params.items()},
@@ -494,8 +505,8 @@ def cross_validate(
     for fold in fold_keys:
         test = [i for i, key in enumerate(keys) if fold_of[key] == fold]
         train = [i for i, key in enumerate(keys) if fold_of[key] != fold]
-        X = [r for i in train for r in per_doc[i]]
-        y = [lab for i in train for lab in docs[i].labels]
+        X = [r for i in train for r in per_doc[i][0]]
+        y = [lab for i in train for lab in per_doc[i][1]]
         if "footer" in y:
             tasks.append((fold, test, X, y))
     if progress:

@@ -210,3 +210,19 @@ def test_context_features_mark_reported_speech_in_many_languages():
     col = _feature_columns(lines)
     assert [v > 0 for v in col["speech_words"]] == [False, True, False, True, True, False]
     assert col["syndication_cues"][2] > 0 and col["syndication_cues"][5] > 0
+
+
+def test_context_features_mark_a_line_that_quotes_the_headline():
+    # "The post <title> appeared first on …": credits quote the article's title, the story and
+    # the headline itself do not count.
+    headline = "Parliament passes data protection bill"
+    lines = [
+        headline,
+        "The bill passed by 312 votes to 104 after a six-hour debate on Tuesday.",
+        f"The post {headline} appeared first on The Lallantop.",
+        f"「{headline}」という記事は最初に朝日新聞に掲載されました。",
+    ]
+    col = _feature_columns(lines)
+    assert [v > 0 for v in col["quotes_headline"]] == [False, False, True, True]
+    # A first line too short to be a title (chrome, a label) is not looked for.
+    assert not any(_feature_columns(["News", "News from the wire today."])["quotes_headline"])

@@ -143,3 +143,30 @@ def test_cross_validation_in_parallel_equals_one_process(small_frame):
     two = cross_validate(small_frame, split="group", folds=2, jobs=2)
     assert one == two
     assert set(one["folds"]) == {"fold0", "fold1"} and one["footer"]["support"] > 0
+
+
+def test_training_also_learns_from_the_sentence_tails_that_prediction_reads():
+    # Prediction reads the last sentences of a paragraph as candidate glued footers; training
+    # shows the model those tails too, labeled as their segment: inside a body paragraph, a
+    # sentence that names a site is body.
+    from attrib.detector import training_records
+
+    paragraph = (
+        "The ministry said on Tuesday that applications for the new housing grant would open "
+        "next month and that about 40,000 families were expected to qualify in the first year. "
+        "Applications can be made at www.gov.example.org until March."
+    )
+    texts = ["Housing grant opens next month", paragraph, "Share this article"]
+    labels = ["body", "body", "boilerplate"]
+    records, record_labels = training_records(texts, labels)
+    assert [r["text"] for r in records[:3]] == texts and record_labels[:3] == labels
+    tails = records[3:]
+    assert [r["text"] for r in tails] == [
+        "Applications can be made at www.gov.example.org until March."
+    ]
+    assert record_labels[3:] == ["body"] and tails[0]["index"] == 1
+    # Short lines have no tails: a short line of several sentences is read whole.
+    assert training_records(["A title", "Source: x. More at y.com."], ["body", "footer"])[1] == [
+        "body",
+        "footer",
+    ]
