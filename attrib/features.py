@@ -243,7 +243,10 @@ def build_records(
         running += long_flags[i]
     records: list[Record] = []
     long_before = 0
+    # a credit may quote the title; a first line too short to be one is not looked for
     headline = texts[0].strip() if n > 1 else ""
+    if len(headline) < HEADLINE_CHARS:
+        headline = ""
     for i, text in enumerate(texts):
         g = guesses[i]
         records.append(
@@ -543,7 +546,7 @@ def _context_vector(r: Record) -> list[float]:
         own[15],
         end * own[15],
         # "The post <headline> appeared first on …": credits quote the title; the story does not
-        float(i > 0 and len(r["headline"]) >= HEADLINE_CHARS and r["headline"] in text),
+        float(i > 0 and bool(r["headline"]) and r["headline"] in text),
     ]
 
 
