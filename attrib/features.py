@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .domains import find_hosts
-from .language import Guess
+from .language import Guess, _char_script
 
 __all__ = [
     "CONTEXT_FEATURES",
@@ -126,13 +126,29 @@ def _word_start_script(cue: str) -> bool:
     word starts; the rest anywhere."""
     o = ord(cue[0])
     return (
-        len(cue) >= 3
-        and all(map(_is_word_char, cue[:3]))  # the index key is a word's first three characters
-        and (o < 0x590 or 0x1E00 <= o < 0x2000)
+        len(cue) >= 3 and all(map(_is_word_char, cue[:3])) and (o < 0x590 or 0x1E00 <= o < 0x2000)
     )
 
 
-_KEY = re.compile(r"(?<!\w)\w\w\w")  # the first three characters of a word
+def _trie_pattern(words: Iterable[str]) -> str:
+    """A regular expression matching any of ``words``, factored by shared prefixes so that the
+    engine follows one path per position instead of trying every word; the longest word that
+    matches at a position is the one it reports."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 and "" not in node else "(?:" + "|".join(alts) + ")"
+        return body + "?" if "" in node else body
+
+    return emit(trie)
 
 
 class Lexicon:
@@ -141,38 +157,56 @@ class Lexicon:
     Cues in Latin, Greek, Cyrillic or Armenian script match at the start of a word (a stem such
     as ``опубликова`` matches ``опубликовано``, but ``deel`` does not fire inside ``aandeel``);
     cues in other scripts, where clitics attach to words (Arabic, Hebrew) or words are not
-    spaced (Chinese, Japanese, Thai), match anywhere. Both are looked up through an index, so
-    the cost of a line grows with its length, not with the size of the lexicon.
+    spaced (Chinese, Japanese, Thai), match anywhere. Cues are compiled into prefix-tree
+    patterns, the anywhere-cues one per script of their first letter and tried only on lines
+    holding one of those letters, so a line costs one pass per script it is written in, whatever
+    the size of the lexicon.
     """
 
     def __init__(self, cues: Iterable[tuple[str, str]]) -> None:
         self.cues = frozenset((kind, c) for kind, c in cues if len(c) >= 2)
-        by_prefix: dict[str, list[tuple[str, str]]] = {}
-        by_char: dict[str, list[tuple[str, str]]] = {}
+        kinds: dict[str, list[str]] = {}
         for kind, cue in sorted(self.cues):
-            if _word_start_script(cue):
-                by_prefix.setdefault(cue[:3], []).append((kind, cue))
-            else:
-                by_char.setdefault(cue[0], []).append((kind, cue))
-        self._by_prefix = {k: tuple(v) for k, v in by_prefix.items()}
-        self._by_char = {k: tuple(v) for k, v in by_char.items()}
+            kinds.setdefault(cue, []).append(kind)
+        word_start = sorted(c for c in kinds if _word_start_script(c))
+        by_script: dict[str, list[str]] = {}
+        for cue in sorted(kinds.keys() - set(word_start)):
+            by_script.setdefault(_first_script(cue), []).append(cue)
+        # A pattern reports the longest cue at each position; the shorter cues it starts with
+        # match there too.
+        self._hits = {
+            cue: tuple(
+                (kind, cue[:k]) for k in range(2, len(cue) + 1) for kind in kinds.get(cue[:k], ())
+            )
+            for cue in kinds
+        }
+        self._word_start = (
+            re.compile(rf"(?<!\w)(?=({_trie_pattern(word_start)}))") if word_start else None
+        )
+        # compiled on first use: most processes meet a few scripts of the sixty
+        self._anywhere = tuple(
+            (frozenset(c[0] for c in group), f"(?=({_trie_pattern(group)}))")
+            for group in by_script.values()
+        )
+        self._compiled: dict[str, re.Pattern[str]] = {}
 
     def __len__(self) -> int:
         return len(self.cues)
 
     def found(self, lowered: str) -> set[tuple[str, str]]:
         """The (kind, cue) pairs whose cue occurs in ``lowered``."""
-        hits = set()
-        for key in self._by_prefix.keys() & set(_KEY.findall(lowered)):
-            for kind, cue in self._by_prefix[key]:
-                i = lowered.find(cue)
-                while i >= 0:
-                    if i == 0 or not _is_word_char(lowered[i - 1]):
-                        hits.add((kind, cue))
-                        break
-                    i = lowered.find(cue, i + 1)
-        for ch in self._by_char.keys() & set(lowered):
-            hits.update(hit for hit in self._by_char[ch] if hit[1] in lowered)
+        hits: set[tuple[str, str]] = set()
+        if self._word_start is not None:
+            for cue in self._word_start.findall(lowered):
+                hits.update(self._hits[cue])
+        chars = set(lowered)
+        for first, source in self._anywhere:
+            if not first.isdisjoint(chars):
+                pattern = self._compiled.get(source)
+                if pattern is None:
+                    pattern = self._compiled[source] = re.compile(source)
+                for cue in pattern.findall(lowered):
+                    hits.update(self._hits[cue])
         return hits
 
     def counts(self, lowered: str) -> dict[str, int]:
@@ -181,6 +215,10 @@ class Lexicon:
         for kind, _ in self.found(lowered):
             out[kind] = out.get(kind, 0) + 1
         return out
+
+
+def _first_script(cue: str) -> str:
+    return _char_script(cue[0]) or "none"
 
 
 def _is_word_char(ch: str) -> bool:
@@ -314,7 +352,9 @@ def hash_ngrams(
     cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     cp = cp.astype(np.uint64)
     lengths = np.fromiter(map(len, padded), dtype=np.int64, count=n_rows)
-    row_of = np.repeat(np.arange(n_rows, dtype=np.int64), lengths + 1)[: cp.size]
+    # Keys (row * n_features + column) sort about twice as fast in 32 bits, when they fit.
+    key_type = np.uint32 if n_rows * n_features <= 2**32 else np.int64
+    row_of = np.repeat(np.arange(n_rows, dtype=key_type), lengths + 1)[: cp.size]
     sep, space = cp == 0, cp == 32
     keys = []
     h, bad = cp, sep
@@ -329,10 +369,14 @@ def hash_ngrams(
                 bad = bad | space[n - 2 : n - 2 + m]
         if n >= lo:
             ok = ~bad
-            keys.append(row_of[:m][ok] * n_features + _bucket(h[ok], n, n_features))
-    if not keys:  # every text empty
+            keys.append(
+                row_of[:m][ok] * key_type(n_features) + _bucket(h[ok], n, n_features, key_type)
+            )
+    if not keys:  # texts too short for any n-gram length
         return empty
     flat = np.sort(np.concatenate(keys))
+    if not flat.size:  # every text empty
+        return empty
     first = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
     counts = np.diff(np.r_[first, flat.size]).astype(np.float32)
     unique = flat[first]
@@ -358,13 +402,13 @@ def ngram_columns(
     return {g: _column(g, n_features) for g in sorted(grams)}
 
 
-def _bucket(h: np.ndarray, n: int, n_features: int) -> np.ndarray:
+def _bucket(h: np.ndarray, n: int, n_features: int, dtype: type = np.int64) -> np.ndarray:
     """Columns of n-grams of length ``n`` from their rolling hashes (uint64, wrapping)."""
     x = h + _SALT[n]
     x ^= x >> _S31
     x *= _MIX1
     x ^= x >> _S29
-    return (x & np.uint64(n_features - 1)).astype(np.int64)
+    return (x & np.uint64(n_features - 1)).astype(dtype)
 
 
 def _column(gram: str, n_features: int) -> int:
@@ -388,8 +432,18 @@ def _institutional(domain: str) -> bool:
     return not _INSTITUTION_LABELS.isdisjoint(domain.split("."))
 
 
+# Columns of a line's own features (_line_cues), read for the line and for its neighbours.
+(
+    _HOST, _URL_AT, _HOST_ONLY, _SYND, _CHROME, _INST_HOST, _PHOTO, _HOST_AT_END, _WORDS_AFTER,
+    _INST_WORDS, _RESTRICTION, _OWN_SITE, _ROLE, _HASHTAGS, _SPEECH, _NAME_AT_END, _LOG_LENGTH,
+    _LONG, _WORDS, _EMAIL_AT, _COLON_LABEL_AT, _COPYRIGHT_AT, _WRAPPED_AT, _ENDS_SENTENCE,
+    _DIGIT_RATIO, _UPPER, _ENDS_COLON, _EMPTY,
+) = range(28)  # fmt: skip
+
+
 @functools.lru_cache(maxsize=4096)  # each line is also its neighbours' prev and next
 def _line_cues(text: str) -> tuple[float, ...]:
+    """What a line's text alone says, in the columns above; its context is added per record."""
     lowered = text.lower()
     cues = lexicon().counts(lowered)
     hosts = find_hosts(text)
@@ -398,6 +452,7 @@ def _line_cues(text: str) -> tuple[float, ...]:
     # A credit ends with its host; a story names a site mid-sentence and goes on.
     after = text[hosts[-1].end :] if hosts else ""
     words_after = len(_WORD_CHARS.findall(after)) if hosts else 0
+    length = len(text)
     return (
         float(bool(hosts)),
         float(_may_hold_url(text) and bool(_URL.search(text))),
@@ -415,6 +470,18 @@ def _line_cues(text: str) -> tuple[float, ...]:
         _hashtag_share(text),
         min(cues.get("speech", 0), 2) / 2,
         _name_at_end(text),
+        math.log1p(length) / 7,
+        float(is_paragraph(text)),
+        min(len(text.split()), 40) / 40,
+        float("@" in text and bool(_EMAIL.search(text))),
+        float(bool(_COLON_LABEL.match(text))),
+        float(bool(_COPYRIGHT.search(lowered))),
+        float(bool(_WRAPPED.match(text))),
+        float(bool(_TERMINAL.search(text))),
+        sum(map(str.isdigit, text)) / max(length, 1),
+        float(sum(map(str.isupper, text))),
+        float(text.rstrip().endswith((":", "："))),
+        float(not text),
     )
 
 
@@ -458,103 +525,118 @@ CONTEXT_FEATURES: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def _context_vector(r: Record) -> list[float]:
+def _record_context(r: Record) -> tuple[float, ...]:
     text: str = r["text"]
-    lowered = text.lower()
-    n, i = r["count"], r["index"]
-    length = len(text)
-    words = len(text.split())
-    letters = r["letters"]
-    own = _line_cues(text)
-    prev, nxt = r["prev"], r["next"]
-    prev_cues = _line_cues(prev)  # an empty neighbour (first or last line) has no cues
-    next_cues = _line_cues(nxt)
-    mid = float(r["long_before"] > 0 and r["long_after"] > 0)
-    end = float(r["long_after"] == 0 and r["long_before"] > 0)
-    is_long = float(is_paragraph(text))
-    colon_label = float(bool(_COLON_LABEL.match(text)))
-    synd = own[3] / 3
-    ends_colon = float(text.rstrip().endswith((":", "：")))
-    copyright = float(bool(_COPYRIGHT.search(lowered)))
-    return [
-        i / (n - 1) if n > 1 else 1.0,
-        float(i == 0),
-        float(i == n - 1),
-        min(n - 1 - i, 6) / 6,
-        min(r["long_before"], 3) / 3,
-        min(r["long_after"], 3) / 3,
-        math.log1p(length) / 7,
+    return (
+        r["index"],
+        r["count"],
+        r["long_before"],
+        r["long_after"],
+        r["letters"],
+        r["language"] is not None and r["language"] != r["article_language"],
+        r["script"] is not None and r["script"] != r["article_script"],
+        r["mixed"],
+        # "The post <headline> appeared first on …": credits quote the title; the story does not
+        r["index"] > 0 and bool(r["headline"]) and r["headline"] in text,
+    )
+
+
+def context_matrix(records: Sequence[Record]) -> np.ndarray:
+    """The context features of each record: shape (n_records, len(CONTEXT_FEATURES)).
+
+    A line's own features are computed once per distinct text (:func:`_line_cues`, shared with
+    its neighbours' records) and combined with the record's place in the article column by
+    column, for all records at once.
+    """
+    n_rec = len(records)
+    out = np.zeros((n_rec, len(CONTEXT_FEATURES)))
+    if not n_rec:
+        return out
+    own = np.array([_line_cues(r["text"]) for r in records]).T
+    prev = np.array([_line_cues(r["prev"]) for r in records]).T  # "" for the first line
+    nxt = np.array([_line_cues(r["next"]) for r in records]).T
+    i, n, before, after, letters, lang_differs, script_differs, mixed, headline = np.array(
+        [_record_context(r) for r in records], dtype=float
+    ).T
+    mid = ((before > 0) & (after > 0)).astype(float)
+    end = ((after == 0) & (before > 0)).astype(float)
+    synd = own[_SYND] / 3
+    ends_colon, colon_label = own[_ENDS_COLON], own[_COLON_LABEL_AT]
+    copyright, is_long, has_host = own[_COPYRIGHT_AT], own[_LONG], own[_HOST]
+    columns = (
+        np.divide(i, n - 1, out=np.ones(n_rec), where=n > 1),
+        i == 0,
+        i == n - 1,
+        np.minimum(n - 1 - i, 6) / 6,
+        np.minimum(before, 3) / 3,
+        np.minimum(after, 3) / 3,
+        own[_LOG_LENGTH],
         is_long,
-        min(words, 40) / 40,
-        own[0],
-        own[1],
-        own[2],
+        own[_WORDS],
+        has_host,
+        own[_URL_AT],
+        own[_HOST_ONLY],
         synd,
-        own[4] / 3,
-        own[6],
-        float("@" in text and bool(_EMAIL.search(text))),
+        own[_CHROME] / 3,
+        own[_PHOTO],
+        own[_EMAIL_AT],
         colon_label,
         copyright,
-        float(bool(_WRAPPED.match(text))),
-        float(bool(_TERMINAL.search(text))),
-        sum(map(str.isdigit, text)) / max(length, 1),
-        sum(map(str.isupper, text)) / max(letters, 1),
-        float(r["language"] is not None and r["language"] != r["article_language"]),
-        float(r["script"] is not None and r["script"] != r["article_script"]),
-        float(r["mixed"]),
-        float(letters == 0),
-        prev_cues[0],
-        prev_cues[2],
-        prev_cues[3] / 3,
-        float(prev.rstrip().endswith((":", "："))),
-        float(is_paragraph(prev)),
-        next_cues[0],
-        next_cues[2],
-        next_cues[3] / 3,
-        float(is_paragraph(nxt)),
-        float(not nxt),
+        own[_WRAPPED_AT],
+        own[_ENDS_SENTENCE],
+        own[_DIGIT_RATIO],
+        own[_UPPER] / np.maximum(letters, 1),
+        lang_differs,
+        script_differs,
+        mixed,
+        letters == 0,
+        prev[_HOST],
+        prev[_HOST_ONLY],
+        prev[_SYND] / 3,
+        prev[_ENDS_COLON],
+        prev[_LONG],
+        nxt[_HOST],
+        nxt[_HOST_ONLY],
+        nxt[_SYND] / 3,
+        nxt[_LONG],
+        nxt[_EMPTY],
         ends_colon,
         mid,
         end,
         mid * colon_label,
-        mid * own[0],
+        mid * has_host,
         mid * synd,
-        is_long * own[0],
+        is_long * has_host,
         is_long * synd,
-        end * own[0],
+        end * has_host,
         end * synd,
-        ends_colon * next_cues[0],
-        ends_colon * float(not nxt),
+        ends_colon * nxt[_HOST],
+        ends_colon * nxt[_EMPTY],
         # the site's own copyright line often writes its domain; a credit adds a cue word
-        copyright * own[0],
-        copyright * float(own[3] == 0),
-        float(own[4] > 0 and not own[0]),
-        own[5],
-        own[7],
-        own[8],
-        own[9],
-        prev_cues[9],
+        copyright * has_host,
+        copyright * (own[_SYND] == 0),
+        (own[_CHROME] > 0) & (has_host == 0),
+        own[_INST_HOST],
+        own[_HOST_AT_END],
+        own[_WORDS_AFTER],
+        own[_INST_WORDS],
+        prev[_INST_WORDS],
         # "reproduction prohibited" is the site's own notice; "reproduced with permission" a credit
-        own[10],
-        copyright * own[10],
-        synd * own[10],
-        own[11],
-        own[12],
-        own[13],
+        own[_RESTRICTION],
+        copyright * own[_RESTRICTION],
+        synd * own[_RESTRICTION],
+        own[_OWN_SITE],
+        own[_ROLE],
+        own[_HASHTAGS],
         # "she said" is story prose, never a credit or chrome
-        own[14],
-        own[15],
-        end * own[15],
-        # "The post <headline> appeared first on …": credits quote the title; the story does not
-        float(i > 0 and bool(r["headline"]) and r["headline"] in text),
-    ]
-
-
-def context_matrix(records: Sequence[Record]) -> np.ndarray:
-    """The context features of each record: shape (n_records, len(CONTEXT_FEATURES))."""
-    if not len(records):
-        return np.zeros((0, len(CONTEXT_FEATURES)))
-    return np.asarray([_context_vector(r) for r in records], dtype=float)
+        own[_SPEECH],
+        own[_NAME_AT_END],
+        end * own[_NAME_AT_END],
+        headline,
+    )
+    for k, column in enumerate(columns):
+        out[:, k] = column
+    return out
 
 
 _ESTIMATORS = frozenset({"TextView", "CharNgramHasher", "ContextFeatures"})

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import csv
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from attrib.features import CONTEXT_FEATURES, Lexicon, context_matrix, hash_ngrams, lexicon
+from attrib.features import (
+    CONTEXT_FEATURES,
+    Lexicon,
+    build_records,
+    context_matrix,
+    hash_ngrams,
+    lexicon,
+)
+from attrib.language import guess
 
 
 def _lex(*cues: str, kind: str = "syndication") -> Lexicon:
@@ -49,6 +58,50 @@ def test_lexicon_cues_are_literal_text():
     lex = _lex("fot.", "(c)", "a+b")
     assert lex.counts("fotx") == {}
     assert lex.counts("(c) 2024 a+b") == {"syndication": 2}
+
+
+def test_cues_that_start_one_another_are_all_found_at_the_same_place():
+    lex = Lexicon(
+        [("syndication", "source"), ("syndication", "sources close"), ("chrome", "source"),
+         ("syndication", "首发"), ("syndication", "首发于"), ("chrome", "首发于本站")]
+    )  # fmt: skip
+    assert lex.found("sources close to the deal") == {
+        ("syndication", "source"),
+        ("chrome", "source"),
+        ("syndication", "sources close"),
+    }
+    assert lex.found("本文首发于本站") == {
+        ("syndication", "首发"),
+        ("syndication", "首发于"),
+        ("chrome", "首发于本站"),
+    }
+
+
+def _found_by_scanning(lex: Lexicon, lowered: str) -> set[tuple[str, str]]:
+    """The lexicon's rule, one cue at a time: stems of spaced scripts at word starts."""
+    hits = set()
+    for kind, cue in lex.cues:
+        spaced = len(cue) >= 3 and (cue[:3].replace("_", "a")).isalnum()
+        spaced = spaced and (ord(cue[0]) < 0x590 or 0x1E00 <= ord(cue[0]) < 0x2000)
+        starts, i = [], lowered.find(cue)
+        while i >= 0:
+            starts.append(i)
+            i = lowered.find(cue, i + 1)
+        if any(i == 0 or not (lowered[i - 1].isalnum() or lowered[i - 1] == "_") for i in starts):
+            hits.add((kind, cue))
+        elif starts and not spaced:
+            hits.add((kind, cue))
+    return hits
+
+
+def test_the_bundled_lexicon_finds_what_a_scan_of_every_cue_finds():
+    # The patterns are an index: they must find exactly the cues a plain scan finds.
+    with open(Path(__file__).parents[1] / "data" / "train.csv", encoding="utf-8") as f:
+        lines = [r["text"].lower() for r in csv.DictReader(f)][::150]
+    lex = lexicon()
+    assert len(lines) > 150
+    for line in lines:
+        assert lex.found(line) == _found_by_scanning(lex, line), line
 
 
 def test_an_empty_lexicon_finds_nothing():
@@ -100,6 +153,12 @@ def test_hashed_ngrams_are_csr_arrays_with_sorted_columns():
     assert data.dtype == np.float32 and indices.dtype == np.int32
 
 
+def test_empty_texts_hash_to_empty_rows():
+    data, indices, indptr = hash_ngrams(["", "", "x", ""])
+    assert indptr.tolist() == [0, 0, 0, len(data), len(data)] and len(data) == len(indices) > 0
+    assert hash_ngrams(["", ""])[2].tolist() == [0, 0, 0]
+
+
 def test_hash_parameters_are_checked():
     with pytest.raises(ValueError, match="power of two"):
         hash_ngrams(["x"], (1, 4), 1000)
@@ -107,3 +166,14 @@ def test_hash_parameters_are_checked():
 
 def test_context_matrix_of_no_records_has_the_right_width():
     assert context_matrix([]).shape == (0, len(CONTEXT_FEATURES))
+
+
+def test_a_records_context_features_do_not_depend_on_the_other_records_scored_with_it():
+    texts = ["Title of the story here", "A paragraph of the story. " * 8, "Source: www.example.com"]
+    guesses = [guess(t) for t in texts]
+    records = build_records(texts, guesses, ["en"] * 3, [False] * 3, "en", "Latn")
+    together = context_matrix(records)
+    for k, record in enumerate(records):
+        assert np.array_equal(context_matrix([record])[0], together[k])
+    assert together[2, CONTEXT_FEATURES.index("has_host")] == 1.0
+    assert together[0, CONTEXT_FEATURES.index("is_first")] == 1.0
