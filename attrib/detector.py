@@ -62,6 +62,7 @@ _AFTER_COLON = re.compile(r"[:：]\s*([^:：]{2,60}?)[\s.。]*$")
 
 
 _SURE = 0.75  # footers at least this likely speak before less certain ones
+_ANOTHER_LANGUAGE = "und"  # a tail's language as features see it when it is not the article's
 
 
 def _source_host(footers: Sequence[Segment]) -> Host | None:
@@ -138,14 +139,20 @@ class Detector:
 
 
 def _tail_records(
-    text: str, spans: Sequence[Span], records: list[Record], langs: _Languages
-) -> tuple[list[tuple[int, int]], list[Record]]:
+    text: str,
+    spans: Sequence[Span],
+    records: list[Record],
+    langs: _Languages,
+    *,
+    same_script: bool = True,
+) -> tuple[list[tuple[int, int]], list[Record], list[int]]:
     """Candidate inline footers: the end of a line read as a line of its own after the head.
 
     Only heads of paragraph length count: a glued footer follows a paragraph. A shorter line
     with several sentences is a footer of several sentences ("… republished with permission.
     Read the original here:"), a bio or a caption, and stays whole. Returns the candidates
-    (line, tail start) and the tail records.
+    (line, tail start), the tail records and the tails whose language was left undetected
+    (``same_script=False``; see :func:`_part_records`).
     """
     candidates: list[tuple[int, int]] = []
     parts: list[tuple[str, str]] = []
@@ -155,23 +162,32 @@ def _tail_records(
             if is_paragraph(head_text):
                 parts.append((text[start : span.end], head_text))
                 candidates.append((i, start))
-    tails = _part_records(
+    tails, undetected = _part_records(
         [records[i] for i, _ in candidates],
         [
             (tail, head, records[i]["next"])
             for (i, _), (tail, head) in zip(candidates, parts, strict=True)
         ],
         langs,
+        same_script=same_script,
     )
-    return candidates, tails
+    return candidates, tails, undetected
 
 
 def _part_records(
-    lines: Sequence[Record], parts: Sequence[tuple[str, str, str]], langs: _Languages
-) -> list[Record]:
+    lines: Sequence[Record],
+    parts: Sequence[tuple[str, str, str]],
+    langs: _Languages,
+    *,
+    same_script: bool = True,
+) -> tuple[list[Record], list[int]]:
     """The records of pieces of lines, each read as a line of its own in its line's place;
-    ``parts`` holds (piece, previous text, next text)."""
-    guesses = guess_many_in([part for part, _, _ in parts], langs.script)
+    ``parts`` holds (piece, previous text, next text). With ``same_script=False`` pieces in the
+    article's script skip langdetect and read as the article's language; their indices are
+    returned."""
+    guesses, undetected = guess_many_in(
+        [part for part, _, _ in parts], langs.script, same_script=same_script
+    )
     out = []
     for line, (part, prev, nxt), g in zip(lines, parts, guesses, strict=True):
         lang, mixed = is_mixed(g, langs.article, langs.script)
@@ -181,7 +197,7 @@ def _part_records(
             letters=g.letters,
         )  # fmt: skip
         out.append(rec)
-    return out
+    return out, undetected
 
 
 def _choose_splits(
@@ -209,7 +225,7 @@ def _choose_splits(
     need_head = [(k, i, start) for k, i, start, _ in good if line_proba[i][footer] >= threshold]
     head_proba: dict[int, np.ndarray] = {}
     if need_head:
-        heads = _part_records(
+        heads, _ = _part_records(
             [records[i] for _, i, _ in need_head],
             [
                 (
@@ -260,7 +276,7 @@ def training_records(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[
     for t in texts:
         spans.append(Span(start, start + len(t), t))
         start += len(t) + 1
-    candidates, tails = _tail_records("\n".join(texts), spans, records, langs)
+    candidates, tails, _ = _tail_records("\n".join(texts), spans, records, langs)
     return records + tails, [*labels, *(labels[i] for i, _ in candidates)]
 
 
@@ -269,11 +285,32 @@ def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attri
     if not spans:
         return Attribution(None, False, None, None, None, 0.0, (), text)
     guesses, langs, records = line_records([s.text for s in spans])
-    candidates, tails = _tail_records(text, spans, records, langs)
-    proba = detector._proba(records + tails)  # one call per article
-    line_proba = proba[: len(records)]
+    candidates, tails, undetected = _tail_records(
+        text, spans, records, langs, same_script=langs.article is None
+    )
+    # A tail in the article's script that langdetect would read as another language is, in its
+    # features, the same tail with the article's language replaced and marked mixed. Both
+    # readings are scored; only tails that either reading could split off are detected.
+    foreign = [dict(tails[k], language=_ANOTHER_LANGUAGE, mixed=True) for k in undetected]
+    proba = detector._proba(records + tails + foreign)  # one call per article
+    n_lines, n_tails = len(records), len(tails)
+    line_proba, tail_proba = proba[:n_lines], proba[n_lines : n_lines + n_tails]
+    footer, split = detector._footer, detector.split_threshold
+    may_split = [
+        k
+        for k, p in zip(undetected, proba[n_lines + n_tails :], strict=True)
+        if max(p[footer], tail_proba[k][footer]) >= split
+    ]
+    if may_split:
+        detected, _ = _part_records(
+            [records[candidates[k][0]] for k in may_split],
+            [(tails[k]["text"], tails[k]["prev"], tails[k]["next"]) for k in may_split],
+            langs,
+        )
+        tail_proba = tail_proba.copy()
+        tail_proba[may_split] = detector._proba(detected)
     split_at = _choose_splits(
-        detector, text, spans, records, langs, candidates, proba[len(records) :], line_proba
+        detector, text, spans, records, langs, candidates, tail_proba, line_proba
     )
     pieces: list[tuple[Span, str, float]] = []
     final_guesses: list[Guess] = []
@@ -283,7 +320,7 @@ def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attri
             head = text[span.start : start].rstrip()
             pieces.append((Span(span.start, span.start + len(head), head), head_kind, head_score))
             pieces.append((Span(start, span.end, text[start : span.end]), "footer", p))
-            final_guesses += guess_many_in([head, pieces[-1][0].text], langs.script)
+            final_guesses += guess_many_in([head, pieces[-1][0].text], langs.script)[0]
         else:
             kind, score = detector._kind(line_proba[i])
             pieces.append((span, kind, score))

@@ -330,11 +330,21 @@ def guess_all(texts: Sequence[str]) -> list[Guess]:
     return _detect_where(prepared, todo)
 
 
-def guess_many_in(texts: Sequence[str], article_script: str | None) -> list[Guess]:
-    """Guess more segments of an article whose dominant script is known, in one batch."""
+def guess_many_in(
+    texts: Sequence[str], article_script: str | None, *, same_script: bool = True
+) -> tuple[list[Guess], list[int]]:
+    """Guess more segments of an article whose dominant script is known, in one batch.
+
+    With ``same_script=False``, segments in the article's own script are left to the script
+    (language None, which :func:`is_mixed` reads as the article's language). Returns the
+    guesses and the indices of the segments so left that langdetect could have changed.
+    """
     prepared = [_guess_script(t) for t in texts]
-    todo = [i for i, (g, _) in enumerate(prepared) if _worth_detecting(g, article_script)]
-    return _detect_where(prepared, todo)
+    todo, left = [], []
+    for i, (g, _) in enumerate(prepared):
+        if _worth_detecting(g, article_script):
+            (todo if same_script or g.script != article_script else left).append(i)
+    return _detect_where(prepared, todo), left
 
 
 def _detect_where(prepared: Sequence[tuple[Guess, str]], todo: Sequence[int]) -> list[Guess]:

@@ -120,3 +120,47 @@ def test_result_types_are_frozen(seed_text):
         result.language = "fr"
     with pytest.raises(AttributeError):
         result.segments[0].kind = "footer"
+
+
+GLUED_FRENCH = """Markets rally as central bank signals pause
+
+Stocks rose on Tuesday after the central bank said it would hold interest rates steady for the \
+rest of the year, easing fears of a slowdown that had weighed on shares of banks and builders \
+since the spring. Investors had been waiting for a signal since the spring.
+
+The decision was widely expected by analysts, who said the bank had little room to move while \
+inflation stayed above its target and wages kept rising in most sectors of the economy. Several \
+of them expect a cut early next year. Cet article a été publié initialement sur www.lemonde.fr \
+et traduit par notre rédaction."""
+
+
+def test_a_glued_credit_in_another_language_of_the_same_script_is_split_off_and_mixed():
+    result = attrib.analyze(GLUED_FRENCH)
+    assert [(f.text[:11], f.language, f.mixed_language) for f in result.footers] == [
+        ("Cet article", "fr", True)
+    ]
+    assert result.source_domain == "lemonde.fr" and result.language == "en"
+
+
+def test_sentence_tails_go_to_langdetect_only_when_their_language_could_split_them(monkeypatch):
+    from attrib import detector, language
+
+    sent: list[str] = []
+    detect = language.detect_languages
+    monkeypatch.setattr(language, "detect_languages", lambda t: sent.extend(t) or detect(t))
+    fast = attrib.analyze(GLUED_FRENCH)
+    # "Investors had been waiting …" is read as a tail of its paragraph, and the model finds it
+    # body whatever its language: langdetect never sees it alone.
+    assert not [t for t in sent if t.startswith("Investors")]
+    assert any(t.startswith("Cet article") for t in sent)
+
+    # Reading every tail's language gives the same answer.
+    guess_many_in = language.guess_many_in
+    monkeypatch.setattr(
+        detector,
+        "guess_many_in",
+        lambda texts, script, same_script=True: guess_many_in(texts, script),
+    )
+    sent.clear()
+    assert attrib.analyze(GLUED_FRENCH) == fast
+    assert [t for t in sent if t.startswith("Investors")]
