@@ -55,9 +55,12 @@ class CompiledModel:
 
     def predict_proba(self, records: Sequence[Record]) -> np.ndarray:
         """Class probabilities of each record, in the order of ``classes_``."""
-        n = len(records)
+        # Each distinct text is hashed once: a tail is scored in two readings of its language.
+        rows: dict[str, int] = {}
+        row_of = np.array([rows.setdefault(r["text"], len(rows)) for r in records], dtype=np.intp)
+        n = len(rows)
         counts, indices, indptr = hash_ngrams(
-            [normalise_text(r["text"]) for r in records], self.ngram_range, self.n_features
+            [normalise_text(t) for t in rows], self.ngram_range, self.n_features
         )
         values = counts.astype(np.float64)
         if self.sublinear:
@@ -73,6 +76,8 @@ class CompiledModel:
             filled = sizes > 0  # reduceat gives a row's first element for an empty row
             scores[filled] = np.add.reduceat(weighted, indptr[:-1][filled], axis=0)
         scores /= norms[:, None]
+        if n < len(records):
+            scores = scores[row_of]
         ctx = context_matrix(records)
         if self.mean is not None:
             ctx = ctx - self.mean

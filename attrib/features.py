@@ -10,7 +10,9 @@ Regular expressions and small multilingual cue lexicons are *features*; the deci
 from __future__ import annotations
 
 import functools
+import importlib.util
 import math
+import os
 import re
 from collections.abc import Iterable, Sequence
 from importlib import resources
@@ -157,17 +159,24 @@ class Lexicon:
     Cues in Latin, Greek, Cyrillic or Armenian script match at the start of a word (a stem such
     as ``опубликова`` matches ``опубликовано``, but ``deel`` does not fire inside ``aandeel``);
     cues in other scripts, where clitics attach to words (Arabic, Hebrew) or words are not
-    spaced (Chinese, Japanese, Thai), match anywhere. Cues are compiled into prefix-tree
-    patterns, the anywhere-cues one per script of their first letter and tried only on lines
-    holding one of those letters, so a line costs one pass per script it is written in, whatever
-    the size of the lexicon.
+    spaced (Chinese, Japanese, Thai), match anywhere. A line costs one pass whatever the size of
+    the lexicon: with pyahocorasick (the ``attrib[fast]`` extra) through an Aho-Corasick
+    automaton; otherwise through prefix-tree patterns, the anywhere-cues one per script of their
+    first letter and tried only on lines holding one of those letters. Both find the same cues;
+    ``automaton=False`` (or ``ATTRIB_LEXICON=python``) forces the patterns.
     """
 
-    def __init__(self, cues: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, cues: Iterable[tuple[str, str]], *, automaton: bool | None = None) -> None:
         self.cues = frozenset((kind, c) for kind, c in cues if len(c) >= 2)
         kinds: dict[str, list[str]] = {}
         for kind, cue in sorted(self.cues):
             kinds.setdefault(cue, []).append(kind)
+        if automaton is None:
+            automaton = automaton_available()
+        self._automaton = _automaton(kinds) if automaton and kinds else None
+        self.backend = "pyahocorasick" if self._automaton is not None else "re"
+        if self._automaton is not None:
+            return
         word_start = sorted(c for c in kinds if _word_start_script(c))
         by_script: dict[str, list[str]] = {}
         for cue in sorted(kinds.keys() - set(word_start)):
@@ -183,12 +192,12 @@ class Lexicon:
         self._word_start = (
             re.compile(rf"(?<!\w)(?=({_trie_pattern(word_start)}))") if word_start else None
         )
+        groups = list(by_script.values())
+        self._sources = [f"(?=({_trie_pattern(group)}))" for group in groups]
         # compiled on first use: most processes meet a few scripts of the sixty
-        self._anywhere = tuple(
-            (frozenset(c[0] for c in group), f"(?=({_trie_pattern(group)}))")
-            for group in by_script.values()
-        )
-        self._compiled: dict[str, re.Pattern[str]] = {}
+        self._patterns: list[re.Pattern[str] | None] = [None] * len(groups)
+        self._group_of = {cue[0]: k for k, group in enumerate(groups) for cue in group}
+        self._firsts = frozenset(self._group_of)
 
     def __len__(self) -> int:
         return len(self.cues)
@@ -196,17 +205,22 @@ class Lexicon:
     def found(self, lowered: str) -> set[tuple[str, str]]:
         """The (kind, cue) pairs whose cue occurs in ``lowered``."""
         hits: set[tuple[str, str]] = set()
+        if self._automaton is not None:
+            for end, (back, word_start, pairs) in self._automaton.iter(lowered):
+                i = end - back  # where the cue starts
+                if word_start and i and (lowered[i - 1].isalnum() or lowered[i - 1] == "_"):
+                    continue
+                hits.update(pairs)
+            return hits
         if self._word_start is not None:
             for cue in self._word_start.findall(lowered):
                 hits.update(self._hits[cue])
-        chars = set(lowered)
-        for first, source in self._anywhere:
-            if not first.isdisjoint(chars):
-                pattern = self._compiled.get(source)
-                if pattern is None:
-                    pattern = self._compiled[source] = re.compile(source)
-                for cue in pattern.findall(lowered):
-                    hits.update(self._hits[cue])
+        for k in {self._group_of[ch] for ch in self._firsts.intersection(lowered)}:
+            pattern = self._patterns[k]
+            if pattern is None:
+                pattern = self._patterns[k] = re.compile(self._sources[k])
+            for cue in pattern.findall(lowered):
+                hits.update(self._hits[cue])
         return hits
 
     def counts(self, lowered: str) -> dict[str, int]:
@@ -215,6 +229,24 @@ class Lexicon:
         for kind, _ in self.found(lowered):
             out[kind] = out.get(kind, 0) + 1
         return out
+
+
+def automaton_available() -> bool:
+    """True when pyahocorasick is installed and ``ATTRIB_LEXICON=python`` does not refuse it."""
+    if os.environ.get("ATTRIB_LEXICON", "auto") == "python":
+        return False
+    return importlib.util.find_spec("ahocorasick") is not None
+
+
+def _automaton(kinds: dict[str, list[str]]) -> Any:
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for cue, cue_kinds in kinds.items():
+        pairs = tuple((kind, cue) for kind in cue_kinds)
+        automaton.add_word(cue, (len(cue) - 1, _word_start_script(cue), pairs))
+    automaton.make_automaton()
+    return automaton
 
 
 def _first_script(cue: str) -> str:
@@ -438,7 +470,7 @@ def _institutional(domain: str) -> bool:
     _INST_WORDS, _RESTRICTION, _OWN_SITE, _ROLE, _HASHTAGS, _SPEECH, _NAME_AT_END, _LOG_LENGTH,
     _LONG, _WORDS, _EMAIL_AT, _COLON_LABEL_AT, _COPYRIGHT_AT, _WRAPPED_AT, _ENDS_SENTENCE,
     _DIGIT_RATIO, _UPPER, _ENDS_COLON, _EMPTY,
-) = range(28)  # fmt: skip
+) = range(_N_TEXT := 28)  # fmt: skip
 
 
 @functools.lru_cache(maxsize=4096)  # each line is also its neighbours' prev and next
@@ -506,26 +538,97 @@ def _hashtag_share(text: str) -> float:
     return sum(w.startswith("#") for w in words) / len(words)
 
 
-CONTEXT_FEATURES: tuple[str, ...] = (
-    "relative_position", "is_first", "is_last", "lines_to_end", "long_lines_before",
-    "long_lines_after", "log_length", "is_long", "words", "has_host", "has_url", "host_only",
-    "syndication_cues", "chrome_cues", "photo_cues", "has_email", "colon_label", "copyright",
-    "wrapped", "ends_sentence", "digit_ratio", "upper_ratio", "language_differs",
-    "script_differs", "mixed_language", "no_letters",
-    "prev_has_host", "prev_host_only", "prev_syndication_cues", "prev_ends_colon", "prev_is_long",
-    "next_has_host", "next_host_only", "next_syndication_cues", "next_is_long", "next_is_empty",
-    "ends_colon", "mid_article", "after_last_paragraph", "mid_x_colon_label", "mid_x_host",
-    "mid_x_syndication_cues", "long_x_host", "long_x_syndication_cues", "end_x_host",
-    "end_x_syndication_cues", "colon_x_next_host", "colon_x_next_empty",
-    "copyright_x_host", "copyright_x_no_syndication_cues", "chrome_x_no_host",
-    "institution_host", "host_at_end", "words_after_host", "institution_words",
-    "prev_institution_words", "restriction_words", "copyright_x_restriction",
-    "syndication_x_restriction", "own_site_words", "role_words", "hashtags",
-    "speech_words", "name_at_end", "end_x_name_at_end", "quotes_headline",
-)  # fmt: skip
+# The matrix a record's features are read from: its own text's columns (_line_cues), its
+# neighbours', then the columns of its place in the article (_place_columns).
+_PREV, _NEXT, _PLACE = _N_TEXT, 2 * _N_TEXT, 3 * _N_TEXT
+(
+    _REL_POS, _IS_FIRST, _IS_LAST, _TO_END, _LONG_BEFORE, _LONG_AFTER, _SYND_SHARE,
+    _CHROME_SHARE, _UPPER_RATIO, _LANG_DIFFERS, _SCRIPT_DIFFERS, _MIXED, _NO_LETTERS,
+    _PREV_SYND_SHARE, _NEXT_SYND_SHARE, _MID, _END, _NO_SYND, _CHROME_NO_HOST, _QUOTES_HEADLINE,
+) = range(_PLACE, _PLACE + 20)  # fmt: skip
+
+# Each feature is a column of that matrix, or the product of two.
+_FEATURES: dict[str, int | tuple[int, int]] = {
+    "relative_position": _REL_POS,
+    "is_first": _IS_FIRST,
+    "is_last": _IS_LAST,
+    "lines_to_end": _TO_END,
+    "long_lines_before": _LONG_BEFORE,
+    "long_lines_after": _LONG_AFTER,
+    "log_length": _LOG_LENGTH,
+    "is_long": _LONG,
+    "words": _WORDS,
+    "has_host": _HOST,
+    "has_url": _URL_AT,
+    "host_only": _HOST_ONLY,
+    "syndication_cues": _SYND_SHARE,
+    "chrome_cues": _CHROME_SHARE,
+    "photo_cues": _PHOTO,
+    "has_email": _EMAIL_AT,
+    "colon_label": _COLON_LABEL_AT,
+    "copyright": _COPYRIGHT_AT,
+    "wrapped": _WRAPPED_AT,
+    "ends_sentence": _ENDS_SENTENCE,
+    "digit_ratio": _DIGIT_RATIO,
+    "upper_ratio": _UPPER_RATIO,
+    "language_differs": _LANG_DIFFERS,
+    "script_differs": _SCRIPT_DIFFERS,
+    "mixed_language": _MIXED,
+    "no_letters": _NO_LETTERS,
+    "prev_has_host": _PREV + _HOST,
+    "prev_host_only": _PREV + _HOST_ONLY,
+    "prev_syndication_cues": _PREV_SYND_SHARE,
+    "prev_ends_colon": _PREV + _ENDS_COLON,
+    "prev_is_long": _PREV + _LONG,
+    "next_has_host": _NEXT + _HOST,
+    "next_host_only": _NEXT + _HOST_ONLY,
+    "next_syndication_cues": _NEXT_SYND_SHARE,
+    "next_is_long": _NEXT + _LONG,
+    "next_is_empty": _NEXT + _EMPTY,
+    "ends_colon": _ENDS_COLON,
+    "mid_article": _MID,
+    "after_last_paragraph": _END,
+    "mid_x_colon_label": (_MID, _COLON_LABEL_AT),
+    "mid_x_host": (_MID, _HOST),
+    "mid_x_syndication_cues": (_MID, _SYND_SHARE),
+    "long_x_host": (_LONG, _HOST),
+    "long_x_syndication_cues": (_LONG, _SYND_SHARE),
+    "end_x_host": (_END, _HOST),
+    "end_x_syndication_cues": (_END, _SYND_SHARE),
+    "colon_x_next_host": (_ENDS_COLON, _NEXT + _HOST),
+    "colon_x_next_empty": (_ENDS_COLON, _NEXT + _EMPTY),
+    # the site's own copyright line often writes its domain; a credit adds a cue word
+    "copyright_x_host": (_COPYRIGHT_AT, _HOST),
+    "copyright_x_no_syndication_cues": (_COPYRIGHT_AT, _NO_SYND),
+    "chrome_x_no_host": _CHROME_NO_HOST,
+    "institution_host": _INST_HOST,
+    "host_at_end": _HOST_AT_END,
+    "words_after_host": _WORDS_AFTER,
+    "institution_words": _INST_WORDS,
+    "prev_institution_words": _PREV + _INST_WORDS,
+    # "reproduction prohibited" is the site's own notice; "reproduced with permission" a credit
+    "restriction_words": _RESTRICTION,
+    "copyright_x_restriction": (_COPYRIGHT_AT, _RESTRICTION),
+    "syndication_x_restriction": (_SYND_SHARE, _RESTRICTION),
+    "own_site_words": _OWN_SITE,
+    "role_words": _ROLE,
+    "hashtags": _HASHTAGS,
+    # "she said" is story prose, never a credit or chrome
+    "speech_words": _SPEECH,
+    "name_at_end": _NAME_AT_END,
+    "end_x_name_at_end": (_END, _NAME_AT_END),
+    # "The post <headline> appeared first on …": credits quote the title; the story does not
+    "quotes_headline": _QUOTES_HEADLINE,
+}
+CONTEXT_FEATURES: tuple[str, ...] = tuple(_FEATURES)
+_COPIED = [(k, v) for k, v in enumerate(_FEATURES.values()) if isinstance(v, int)]
+_MULTIPLIED = [(k, v) for k, v in enumerate(_FEATURES.values()) if isinstance(v, tuple)]
+_COPY_TO, _COPY_FROM = (np.array(c) for c in zip(*_COPIED, strict=True))
+_PRODUCT_TO = np.array([k for k, _ in _MULTIPLIED])
+_FACTOR_A, _FACTOR_B = (np.array(c) for c in zip(*(ab for _, ab in _MULTIPLIED), strict=True))
 
 
-def _record_context(r: Record) -> tuple[float, ...]:
+def _record_place(r: Record) -> tuple[float, ...]:
     text: str = r["text"]
     return (
         r["index"],
@@ -536,106 +639,58 @@ def _record_context(r: Record) -> tuple[float, ...]:
         r["language"] is not None and r["language"] != r["article_language"],
         r["script"] is not None and r["script"] != r["article_script"],
         r["mixed"],
-        # "The post <headline> appeared first on …": credits quote the title; the story does not
         r["index"] > 0 and bool(r["headline"]) and r["headline"] in text,
     )
+
+
+def _place_columns(records: Sequence[Record], own: np.ndarray, prev: np.ndarray,
+                   nxt: np.ndarray) -> np.ndarray:  # fmt: skip
+    """The columns _PLACE onwards, one row per record."""
+    i, n, before, after, letters, lang_differs, script_differs, mixed, headline = np.array(
+        [_record_place(r) for r in records], dtype=float
+    ).T
+    return np.column_stack(
+        (
+            np.divide(i, n - 1, out=np.ones(len(i)), where=n > 1),
+            i == 0,
+            i == n - 1,
+            np.minimum(n - 1 - i, 6) / 6,
+            np.minimum(before, 3) / 3,
+            np.minimum(after, 3) / 3,
+            own[:, _SYND] / 3,
+            own[:, _CHROME] / 3,
+            own[:, _UPPER] / np.maximum(letters, 1),
+            lang_differs,
+            script_differs,
+            mixed,
+            letters == 0,
+            prev[:, _SYND] / 3,
+            nxt[:, _SYND] / 3,
+            (before > 0) & (after > 0),
+            (after == 0) & (before > 0),
+            own[:, _SYND] == 0,
+            (own[:, _CHROME] > 0) & (own[:, _HOST] == 0),
+            headline,
+        )
+    ).astype(float)
 
 
 def context_matrix(records: Sequence[Record]) -> np.ndarray:
     """The context features of each record: shape (n_records, len(CONTEXT_FEATURES)).
 
     A line's own features are computed once per distinct text (:func:`_line_cues`, shared with
-    its neighbours' records) and combined with the record's place in the article column by
-    column, for all records at once.
+    its neighbours' records), put side by side with its neighbours' and its place in the
+    article, and the features are read from that matrix for all records at once.
     """
-    n_rec = len(records)
-    out = np.zeros((n_rec, len(CONTEXT_FEATURES)))
-    if not n_rec:
+    out = np.zeros((len(records), len(CONTEXT_FEATURES)))
+    if not len(records):
         return out
-    own = np.array([_line_cues(r["text"]) for r in records]).T
-    prev = np.array([_line_cues(r["prev"]) for r in records]).T  # "" for the first line
-    nxt = np.array([_line_cues(r["next"]) for r in records]).T
-    i, n, before, after, letters, lang_differs, script_differs, mixed, headline = np.array(
-        [_record_context(r) for r in records], dtype=float
-    ).T
-    mid = ((before > 0) & (after > 0)).astype(float)
-    end = ((after == 0) & (before > 0)).astype(float)
-    synd = own[_SYND] / 3
-    ends_colon, colon_label = own[_ENDS_COLON], own[_COLON_LABEL_AT]
-    copyright, is_long, has_host = own[_COPYRIGHT_AT], own[_LONG], own[_HOST]
-    columns = (
-        np.divide(i, n - 1, out=np.ones(n_rec), where=n > 1),
-        i == 0,
-        i == n - 1,
-        np.minimum(n - 1 - i, 6) / 6,
-        np.minimum(before, 3) / 3,
-        np.minimum(after, 3) / 3,
-        own[_LOG_LENGTH],
-        is_long,
-        own[_WORDS],
-        has_host,
-        own[_URL_AT],
-        own[_HOST_ONLY],
-        synd,
-        own[_CHROME] / 3,
-        own[_PHOTO],
-        own[_EMAIL_AT],
-        colon_label,
-        copyright,
-        own[_WRAPPED_AT],
-        own[_ENDS_SENTENCE],
-        own[_DIGIT_RATIO],
-        own[_UPPER] / np.maximum(letters, 1),
-        lang_differs,
-        script_differs,
-        mixed,
-        letters == 0,
-        prev[_HOST],
-        prev[_HOST_ONLY],
-        prev[_SYND] / 3,
-        prev[_ENDS_COLON],
-        prev[_LONG],
-        nxt[_HOST],
-        nxt[_HOST_ONLY],
-        nxt[_SYND] / 3,
-        nxt[_LONG],
-        nxt[_EMPTY],
-        ends_colon,
-        mid,
-        end,
-        mid * colon_label,
-        mid * has_host,
-        mid * synd,
-        is_long * has_host,
-        is_long * synd,
-        end * has_host,
-        end * synd,
-        ends_colon * nxt[_HOST],
-        ends_colon * nxt[_EMPTY],
-        # the site's own copyright line often writes its domain; a credit adds a cue word
-        copyright * has_host,
-        copyright * (own[_SYND] == 0),
-        (own[_CHROME] > 0) & (has_host == 0),
-        own[_INST_HOST],
-        own[_HOST_AT_END],
-        own[_WORDS_AFTER],
-        own[_INST_WORDS],
-        prev[_INST_WORDS],
-        # "reproduction prohibited" is the site's own notice; "reproduced with permission" a credit
-        own[_RESTRICTION],
-        copyright * own[_RESTRICTION],
-        synd * own[_RESTRICTION],
-        own[_OWN_SITE],
-        own[_ROLE],
-        own[_HASHTAGS],
-        # "she said" is story prose, never a credit or chrome
-        own[_SPEECH],
-        own[_NAME_AT_END],
-        end * own[_NAME_AT_END],
-        headline,
-    )
-    for k, column in enumerate(columns):
-        out[:, k] = column
+    own = np.array([_line_cues(r["text"]) for r in records])
+    prev = np.array([_line_cues(r["prev"]) for r in records])  # "" for the first line
+    nxt = np.array([_line_cues(r["next"]) for r in records])
+    table = np.hstack((own, prev, nxt, _place_columns(records, own, prev, nxt)))
+    out[:, _COPY_TO] = table[:, _COPY_FROM]
+    out[:, _PRODUCT_TO] = table[:, _FACTOR_A] * table[:, _FACTOR_B]
     return out
 
 

@@ -12,6 +12,7 @@ import pytest
 from attrib.features import (
     CONTEXT_FEATURES,
     Lexicon,
+    automaton_available,
     build_records,
     context_matrix,
     hash_ngrams,
@@ -19,14 +20,30 @@ from attrib.features import (
 )
 from attrib.language import guess
 
+# Every lexicon test runs on both ways of finding cues: the patterns, and the Aho-Corasick
+# automaton of the attrib[fast] extra.
+BACKENDS = [
+    False,
+    pytest.param(
+        True,
+        marks=pytest.mark.skipif(not automaton_available(), reason="pyahocorasick missing"),
+    ),
+]
 
-def _lex(*cues: str, kind: str = "syndication") -> Lexicon:
-    return Lexicon((kind, c) for c in cues)
+
+@pytest.fixture(params=BACKENDS, ids=["re", "pyahocorasick"])
+def automaton(request):
+    return request.param
 
 
-def test_lexicon_counts_different_cues_of_each_kind():
+def _lex(*cues: str, kind: str = "syndication", automaton: bool = False) -> Lexicon:
+    return Lexicon(((kind, c) for c in cues), automaton=automaton)
+
+
+def test_lexicon_counts_different_cues_of_each_kind(automaton):
     lex = Lexicon(
-        [("syndication", "source"), ("syndication", "first published"), ("chrome", "share")]
+        [("syndication", "source"), ("syndication", "first published"), ("chrome", "share")],
+        automaton=automaton,
     )
     assert lex.counts("first published by x. source: y. share!") == {
         "syndication": 2,
@@ -37,8 +54,8 @@ def test_lexicon_counts_different_cues_of_each_kind():
     assert len(lex) == 3
 
 
-def test_spaced_scripts_match_at_word_starts_as_stems():
-    lex = _lex("опубликова", "deel dit", "republish", "fot.")
+def test_spaced_scripts_match_at_word_starts_as_stems(automaton):
+    lex = _lex("опубликова", "deel dit", "republish", "fot.", automaton=automaton)
     assert lex.counts("статья опубликована на сайте") == {"syndication": 1}
     assert lex.counts("deel dit artikel") == {"syndication": 1}
     assert lex.counts("het aandeel dit jaar") == {}  # not inside a word
@@ -47,23 +64,24 @@ def test_spaced_scripts_match_at_word_starts_as_stems():
     assert lex.counts("(fot. pap)") == {"syndication": 1}
 
 
-def test_other_scripts_match_anywhere():
-    lex = _lex("首发", "المصدر", "ที่มา")
+def test_other_scripts_match_anywhere(automaton):
+    lex = _lex("首发", "المصدر", "ที่มา", automaton=automaton)
     assert lex.counts("本文首发于某网站") == {"syndication": 1}
     assert lex.counts("نقلا عن والمصدر") == {"syndication": 1}  # after the clitic و
     assert lex.counts("ที่มาของข่าว") == {"syndication": 1}
 
 
-def test_lexicon_cues_are_literal_text():
-    lex = _lex("fot.", "(c)", "a+b")
+def test_lexicon_cues_are_literal_text(automaton):
+    lex = _lex("fot.", "(c)", "a+b", automaton=automaton)
     assert lex.counts("fotx") == {}
     assert lex.counts("(c) 2024 a+b") == {"syndication": 2}
 
 
-def test_cues_that_start_one_another_are_all_found_at_the_same_place():
+def test_cues_that_start_one_another_are_all_found_at_the_same_place(automaton):
     lex = Lexicon(
         [("syndication", "source"), ("syndication", "sources close"), ("chrome", "source"),
-         ("syndication", "首发"), ("syndication", "首发于"), ("chrome", "首发于本站")]
+         ("syndication", "首发"), ("syndication", "首发于"), ("chrome", "首发于本站")],
+        automaton=automaton,
     )  # fmt: skip
     assert lex.found("sources close to the deal") == {
         ("syndication", "source"),
@@ -94,18 +112,19 @@ def _found_by_scanning(lex: Lexicon, lowered: str) -> set[tuple[str, str]]:
     return hits
 
 
-def test_the_bundled_lexicon_finds_what_a_scan_of_every_cue_finds():
+def test_the_bundled_lexicon_finds_what_a_scan_of_every_cue_finds(automaton):
     # The patterns are an index: they must find exactly the cues a plain scan finds.
     with open(Path(__file__).parents[1] / "data" / "train.csv", encoding="utf-8") as f:
         lines = [r["text"].lower() for r in csv.DictReader(f)][::150]
-    lex = lexicon()
+    lex = Lexicon(lexicon().cues, automaton=automaton)
+    assert lex.backend == ("pyahocorasick" if automaton else "re")
     assert len(lines) > 150
     for line in lines:
         assert lex.found(line) == _found_by_scanning(lex, line), line
 
 
-def test_an_empty_lexicon_finds_nothing():
-    assert Lexicon([]).counts("anything") == {}
+def test_an_empty_lexicon_finds_nothing(automaton):
+    assert Lexicon([], automaton=automaton).counts("anything") == {}
 
 
 def test_the_bundled_cue_table_is_well_formed_and_loaded():

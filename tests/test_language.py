@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -86,25 +87,30 @@ def test_kanji_only_line_of_a_japanese_article_is_not_mixed():
     assert is_mixed(guess("東京都知事選挙"), "ja", "Kana") == ("ja", False)
 
 
-def test_both_langdetect_backends_give_identical_results():
+def test_the_fast_extras_give_the_same_results_as_a_plain_install():
+    # attrib[fast] brings langdetect-rs and pyahocorasick; without them (or with both refused
+    # through the environment) every answer on the held-out set must be the same.
     pytest.importorskip("langdetect_rs")
+    pytest.importorskip("ahocorasick")
     code = (
         "import json, attrib;"
         "from attrib.language import backend;"
+        "from attrib.features import lexicon;"
         "from heldout_eval import load_heldout;"
-        "print(backend());"
+        "print(backend(), lexicon().backend);"
         "print(json.dumps([attrib.analyze(c.text).to_dict() for c in load_heldout()]))"
     )
     outs = {}
-    for name in ("auto", "python"):
-        env = {**__import__("os").environ, "ATTRIB_LANGDETECT": name, "PYTHONPATH": "tests"}
+    for plain in (False, True):
+        env = {**os.environ, "PYTHONPATH": "tests"}
+        env.update({"ATTRIB_LANGDETECT": "python", "ATTRIB_LEXICON": "python"} if plain else {})
         done = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
         )
         used, results = done.stdout.split("\n", 1)
         outs[used] = results
-    assert set(outs) == {"langdetect_rs", "langdetect"}
-    assert outs["langdetect_rs"] == outs["langdetect"]
+    assert set(outs) == {"langdetect_rs pyahocorasick", "langdetect re"}
+    assert outs["langdetect_rs pyahocorasick"] == outs["langdetect re"]
 
 
 def test_batch_detection_gives_each_texts_own_answer():
