@@ -485,6 +485,7 @@ def _line_cues(text: str) -> tuple[float, ...]:
     after = text[hosts[-1].end :] if hosts else ""
     words_after = len(_WORD_CHARS.findall(after)) if hosts else 0
     length = len(text)
+    marks = text.translate(_DIGIT_UPPER)  # "d" per digit, "u" per capital, the rest dropped
     return (
         float(bool(hosts)),
         float(_may_hold_url(text) and bool(_URL.search(text))),
@@ -510,8 +511,8 @@ def _line_cues(text: str) -> tuple[float, ...]:
         float(bool(_COPYRIGHT.search(lowered))),
         float(bool(_WRAPPED.match(text))),
         float(bool(_TERMINAL.search(text))),
-        sum(map(str.isdigit, text)) / max(length, 1),
-        float(sum(map(str.isupper, text))),
+        marks.count("d") / max(length, 1),
+        float(marks.count("u")),
         float(text.rstrip().endswith((":", "："))),
         float(not text),
     )
@@ -528,6 +529,20 @@ def _name_at_end(text: str) -> float:
         return 0.0
     first = next((ch for ch in words[-1] if ch.isalnum()), "")
     return float(first.isupper())
+
+
+class _DigitUpperTable(dict[int, str | None]):
+    """A ``str.translate`` table marking digits and capitals; each code point is classified on
+    first sight (``str.isdigit``, ``str.isupper``: no character is both) and kept, so later
+    lookups stay in C."""
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        mark = self[code] = "d" if ch.isdigit() else "u" if ch.isupper() else None
+        return mark
+
+
+_DIGIT_UPPER = _DigitUpperTable()
 
 
 def _hashtag_share(text: str) -> float:

@@ -16,6 +16,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 __all__ = [
     "Guess",
     "article_language",
@@ -262,14 +264,73 @@ class Guess:
 
 def _guess_script(text: str) -> tuple[Guess, str]:
     """What the script settles, and the masked text for langdetect."""
-    masked = mask(text)
-    script, counts = script_of(masked)
-    if script is None:
-        return Guess(None, None, 0, 0, ()), masked
-    letters = sum(counts.values())
-    words = letters if script in _CJK else len(_WORD.findall(masked))
-    language = "zh" if script == "Hani" else _SCRIPT_LANGUAGE.get(script)
-    return Guess(language, script, letters, words, ()), masked
+    return _guess_scripts([text])[0]
+
+
+def _guess_scripts(texts: Sequence[str]) -> list[tuple[Guess, str]]:
+    """:func:`_guess_script` for many texts, their scripts counted in one numpy pass."""
+    masked = [mask(t) for t in texts]
+    out = []
+    for m, (script, letters) in zip(masked, _scripts_of(masked), strict=True):
+        if script is None:
+            out.append((Guess(None, None, 0, 0, ()), m))
+            continue
+        words = letters if script in _CJK else len(_WORD.findall(m))
+        language = "zh" if script == "Hani" else _SCRIPT_LANGUAGE.get(script)
+        out.append((Guess(language, script, letters, words, ()), m))
+    return out
+
+
+_TABLE_SIZE = 0x10000  # the Basic Multilingual Plane; letters beyond it take a slower path
+
+
+@functools.lru_cache(maxsize=1)
+def _script_ids() -> np.ndarray:
+    """Code point -> 1 + index in _SCRIPTS for a letter (``_char_script``), 0 for the rest."""
+    alpha = np.fromiter((chr(c).isalpha() for c in range(_TABLE_SIZE)), bool, _TABLE_SIZE)
+    ids = np.where(alpha, len(_SCRIPTS), 0).astype(np.uint8)  # Zyyy unless a range says more
+    for k in range(len(_SCRIPT_RANGES) - 1, -1, -1):  # the first range to list a letter wins
+        for lo, hi in _SCRIPT_RANGES[k][1]:
+            if lo < _TABLE_SIZE:
+                span = slice(lo, min(hi, _TABLE_SIZE - 1) + 1)
+                ids[span] = np.where(alpha[span], k + 1, ids[span])
+    return ids
+
+
+_KANA, _HANI = (1 + _SCRIPTS.index(s) for s in ("Kana", "Hani"))
+
+
+def _scripts_of(texts: Sequence[str]) -> list[tuple[str | None, int]]:
+    """The dominant script of each text and its letter count, as :func:`script_of` gives them,
+    counted for all texts at once; the rare ties between scripts go to :func:`script_of`."""
+    n = len(texts)
+    if not n:
+        return []
+    cp = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lengths = np.fromiter(map(len, texts), dtype=np.intp, count=n)
+    ids = _script_ids()[np.minimum(cp, _TABLE_SIZE - 1)]
+    beyond = np.flatnonzero(cp >= _TABLE_SIZE)
+    for i in beyond:  # letters of later planes, if any
+        script = _char_script(chr(int(cp[i])))
+        ids[i] = 0 if script is None else 1 + _SCRIPTS.index(script)
+    width = len(_SCRIPTS) + 1
+    row = np.repeat(np.arange(n), lengths)
+    counts = np.bincount(row * width + ids, minlength=n * width).reshape(n, width)[:, 1:]
+    letters = counts.sum(axis=1)
+    kana = (counts[:, _KANA - 1] > 0) & (counts[:, _KANA - 1] * 10 >= counts[:, _HANI - 1])
+    best = counts.argmax(axis=1)
+    tied = (counts == counts.max(axis=1, keepdims=True)).sum(axis=1) > 1
+    out: list[tuple[str | None, int]] = []
+    for k in range(n):
+        if not letters[k]:
+            out.append((None, 0))
+        elif kana[k]:
+            out.append(("Kana", int(letters[k])))
+        elif tied[k]:
+            out.append((script_of(texts[k])[0], int(letters[k])))
+        else:
+            out.append((_SCRIPTS[best[k]], int(letters[k])))
+    return out
 
 
 def _with_candidates(g: Guess, candidates: tuple[tuple[str, float], ...]) -> Guess:
@@ -319,7 +380,7 @@ def guess_all(texts: Sequence[str]) -> list[Guess]:
     article's language; the longest line of that script is always detected, so that the article
     gets a language.
     """
-    prepared = [_guess_script(t) for t in texts]
+    prepared = _guess_scripts(texts)
     guesses = [g for g, _ in prepared]
     script = dominant_script(guesses)
     todo = [i for i, g in enumerate(guesses) if _worth_detecting(g, script)]
@@ -339,7 +400,7 @@ def guess_many_in(
     (language None, which :func:`is_mixed` reads as the article's language). Returns the
     guesses and the indices of the segments so left that langdetect could have changed.
     """
-    prepared = [_guess_script(t) for t in texts]
+    prepared = _guess_scripts(texts)
     todo, left = [], []
     for i, (g, _) in enumerate(prepared):
         if _worth_detecting(g, article_script):

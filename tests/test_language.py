@@ -7,14 +7,18 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from attrib.language import (
+    _scripts_of,
     article_language,
     detect_language,
     detect_languages,
     guess,
     is_mixed,
     mask,
+    script_of,
 )
 
 
@@ -124,3 +128,27 @@ def test_batch_detection_gives_each_texts_own_answer():
     assert detect_languages(texts) == [detect_language(t) for t in texts]
     assert detect_languages(texts)[1] == ()  # no features: no candidates, no error
     assert detect_languages([]) == []
+
+
+def _one_by_one(texts):
+    return [(script, sum(counts.values())) for script, counts in map(script_of, texts)]
+
+
+def test_scripts_counted_for_many_lines_at_once_are_each_lines_own():
+    texts = [
+        "Putin arrives in North Korea",
+        "ظهرت في الأصل على",
+        "東京の天気は晴れ",  # kana with kanji: Japanese script
+        "中文 ру",  # a tie: the script seen first wins
+        "ab αβ",
+        "",
+        "12345 -- !!",
+        "𠀀𠀁 and 𝐀",  # letters beyond the Basic Multilingual Plane
+    ]
+    assert _scripts_of(texts) == _one_by_one(texts)
+    assert _scripts_of(texts)[2:4] == [("Kana", 8), ("Hani", 4)]
+
+
+@given(st.lists(st.text(max_size=40), max_size=6))
+def test_any_lines_get_the_scripts_that_script_of_gives_them(texts):
+    assert _scripts_of(texts) == _one_by_one(texts)
