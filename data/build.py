@@ -177,6 +177,9 @@ def pick_outlet(
     return rng.choice(pool)
 
 
+CLOSING_KINDS = frozenset({"print-note", "closing", "correction", "bio"})
+
+
 def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list[dict[str, str]]:
     articles, chrome, footers, outlets, mentions = src
     lang = base.language
@@ -186,6 +189,7 @@ def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list
         for i in sorted(rng.sample(body_idx, rng.randint(1, 2)), reverse=True):
             del segs[i]
     rows = [(s.label, s.text, s.mixed_language, "", None) for s in segs]
+    closing = None
     # hard negatives: sites and outlets mentioned in the story, bios and closing lines
     if mentions.get(lang) and rng.random() < 0.6:
         for _ in range(rng.choice((1, 1, 2))):
@@ -205,6 +209,11 @@ def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list
             else:
                 last_body = max(i for i, r in enumerate(rows) if r[0] == "body")
                 rows.insert(last_body + 1, ("body", sentence, None, "", None))
+                # A quarter of the notes that name no site end the page (after chrome and any
+                # footer): articles often close on a short line, and a page's last line is not
+                # always a credit.
+                if kind in CLOSING_KINDS and rng.random() < 0.25:
+                    closing = rows[last_body + 1]
     # extra chrome: in the article's language, sometimes English on a non-English page
     for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
         chrome_lang = "en" if lang != "en" and rng.random() < 0.15 else lang
@@ -239,6 +248,8 @@ def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list
                     tail += 1
                 at = len(rows) - tail
             rows[at:at] = new
+    if closing is not None:
+        rows.append(rows.pop(next(i for i, r in enumerate(rows) if r is closing)))
     # The answer, as the labeling rules give it: the first footer in the text that writes a
     # domain; with none, the first footer's outlet name.
     sources = [r[4] for r in rows if r[0] == "footer"]
