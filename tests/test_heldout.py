@@ -48,3 +48,32 @@ def test_domain_accuracy_floor(figures):
 
 def test_language_accuracy_floor(figures):
     assert figures["language_accuracy"] >= 0.95
+
+
+CLOSING_LINES = Path(__file__).resolve().parent / "fixtures" / "closing_lines.tsv"
+
+
+def test_a_short_closing_sentence_that_ends_an_article_is_rarely_taken_for_a_credit():
+    # 31 closing sentences in 13 languages, written apart from data/ ("The investigation is
+    # continuing."), each ending the body of unsyndicated training articles of its language.
+    # Session 7's model took 34% of these 124 for footers, session 8's 22%; the floor is 25%.
+    with CLOSING_LINES.open(encoding="utf-8", newline="") as f:
+        lines = [(r["language"], r["line"]) for r in csv.DictReader(f, delimiter="\t")]
+    with TRAIN.open(encoding="utf-8", newline="") as f:
+        docs: dict[str, list[dict[str, str]]] = {}
+        for r in csv.DictReader(f):
+            docs.setdefault(r["doc_id"], []).append(r)
+    bodies: dict[str, list[list[str]]] = {}
+    for rows in docs.values():
+        if not any(r["label"] == "footer" for r in rows):
+            body = [r["text"] for r in rows if r["label"] == "body"]
+            bodies.setdefault(rows[0]["language"], []).append(body)
+    taken = total = 0
+    for language, line in lines:
+        for body in bodies[language][:4]:
+            result = attrib.analyze("\n".join([*body, line]))
+            assert result.segments[-1].text == line
+            taken += result.segments[-1].kind == "footer"
+            total += 1
+    assert total == 4 * len(lines) >= 120
+    assert taken / total <= 0.25, f"{taken} of {total} closing lines taken for footers"
