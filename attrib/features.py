@@ -658,8 +658,9 @@ def _record_place(r: Record) -> tuple[float, ...]:
     )
 
 
-def _place_columns(records: Sequence[Record], own: np.ndarray, prev: np.ndarray,
-                   nxt: np.ndarray) -> np.ndarray:  # fmt: skip
+def _place_columns(
+    records: Sequence[Record], own: np.ndarray, prev: np.ndarray, nxt: np.ndarray
+) -> np.ndarray:
     """The columns _PLACE onwards, one row per record."""
     i, n, before, after, letters, lang_differs, script_differs, mixed, headline = np.array(
         [_record_place(r) for r in records], dtype=float

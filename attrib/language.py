@@ -297,7 +297,7 @@ def _script_ids() -> np.ndarray:
     return ids
 
 
-_KANA, _HANI = (1 + _SCRIPTS.index(s) for s in ("Kana", "Hani"))
+_KANA, _HANI = (_SCRIPTS.index(s) for s in ("Kana", "Hani"))  # columns of the counts
 
 
 def _scripts_of(texts: Sequence[str]) -> list[tuple[str | None, int]]:
@@ -317,7 +317,7 @@ def _scripts_of(texts: Sequence[str]) -> list[tuple[str | None, int]]:
     row = np.repeat(np.arange(n), lengths)
     counts = np.bincount(row * width + ids, minlength=n * width).reshape(n, width)[:, 1:]
     letters = counts.sum(axis=1)
-    kana = (counts[:, _KANA - 1] > 0) & (counts[:, _KANA - 1] * 10 >= counts[:, _HANI - 1])
+    kana = (counts[:, _KANA] > 0) & (counts[:, _KANA] * 10 >= counts[:, _HANI])
     best = counts.argmax(axis=1)
     tied = (counts == counts.max(axis=1, keepdims=True)).sum(axis=1) > 1
     out: list[tuple[str | None, int]] = []
