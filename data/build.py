@@ -29,6 +29,7 @@ SMALL = HERE.parent / "tests" / "fixtures" / "train_small.csv"
 SMALL_COLUMNS = ("doc_id", "text", "label", "mixed", "language", "source_domain", "footer_family")
 SEED = 20261127
 VARIANTS = 9
+STAFF_SHARE = 0.3  # variants whose story ends with a staff credit
 COLUMNS = (
     "doc_id", "text", "label", "mixed", "language",
     "source_domain", "source_host", "source_name", "footer_family", "base_id",
@@ -101,12 +102,13 @@ def load_sources() -> tuple:
         )
     footers = read_templates("footers", "family")
     mentions = read_templates("mentions", "kind")
+    staff = read_templates("staff", "kind")
     outlets: dict[str, list[tuple[str, str]]] = {}
     for r in read_tsv(SOURCES / "outlets.tsv"):
         outlets.setdefault(r["lang"], []).append((r["name"], r["domain"]))
     for name, domain, lang in IDN_OUTLETS:
         outlets.setdefault(lang, []).append((name, domain))
-    return articles, chrome, footers, outlets, mentions
+    return articles, chrome, footers, outlets, mentions, staff
 
 
 def punycode(domain: str) -> str:
@@ -181,7 +183,7 @@ CLOSING_KINDS = frozenset({"print-note", "closing", "correction", "bio"})
 
 
 def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list[dict[str, str]]:
-    articles, chrome, footers, outlets, mentions = src
+    articles, chrome, footers, outlets, mentions, staff = src
     lang = base.language
     segs = list(base.segments)
     body_idx = [i for i, s in enumerate(segs) if s.label == "body" and i > 0]
@@ -214,6 +216,16 @@ def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list
                 # always a credit.
                 if kind in CLOSING_KINDS and rng.random() < 0.25:
                     closing = rows[last_body + 1]
+    # The outlet's own staff credit ("(Reporting by …; Editing by …)", "（责任编辑：李婷）") after
+    # the story, from a stream of its own so that the rest of the data is drawn as before.
+    staff_rng = random.Random(f"staff:{base.doc_id}:{k}")
+    staff_line = None
+    if staff.get(lang) and staff_rng.random() < STAFF_SHARE:
+        last_body = max(i for i, r in enumerate(rows) if r[0] == "body" and r is not closing)
+        staff_line = ("body", staff_rng.choice(staff[lang])[1], None, "", None)
+        rows.insert(last_body + 1, staff_line)
+        if staff_rng.random() >= 0.25:  # a quarter end the page, like the closing notes
+            staff_line = None
     # extra chrome: in the article's language, sometimes English on a non-English page
     for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
         chrome_lang = "en" if lang != "en" and rng.random() < 0.15 else lang
@@ -248,8 +260,9 @@ def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list
                     tail += 1
                 at = len(rows) - tail
             rows[at:at] = new
-    if closing is not None:
-        rows.append(rows.pop(next(i for i, r in enumerate(rows) if r is closing)))
+    for last in (closing, staff_line):
+        if last is not None:
+            rows.append(rows.pop(next(i for i, r in enumerate(rows) if r is last)))
     # The answer, as the labeling rules give it: the first footer in the text that writes a
     # domain; with none, the first footer's outlet name.
     sources = [r[4] for r in rows if r[0] == "footer"]

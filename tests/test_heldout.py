@@ -50,14 +50,13 @@ def test_language_accuracy_floor(figures):
     assert figures["language_accuracy"] >= 0.95
 
 
-CLOSING_LINES = Path(__file__).resolve().parent / "fixtures" / "closing_lines.tsv"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def test_a_short_closing_sentence_that_ends_an_article_is_rarely_taken_for_a_credit():
-    # 31 closing sentences in 13 languages, written apart from data/ ("The investigation is
-    # continuing."), each ending the body of unsyndicated training articles of its language.
-    # Session 7's model took 34% of these 124 for footers, session 8's 22%; the floor is 25%.
-    with CLOSING_LINES.open(encoding="utf-8", newline="") as f:
+def _taken_for_footers(lines_file: Path) -> tuple[int, int]:
+    """Each line of ``lines_file`` (language, line) appended to the body of the first four
+    unsyndicated training articles of its language: how often it comes out a footer, of how many."""
+    with lines_file.open(encoding="utf-8", newline="") as f:
         lines = [(r["language"], r["line"]) for r in csv.DictReader(f, delimiter="\t")]
     with TRAIN.open(encoding="utf-8", newline="") as f:
         docs: dict[str, list[dict[str, str]]] = {}
@@ -75,5 +74,23 @@ def test_a_short_closing_sentence_that_ends_an_article_is_rarely_taken_for_a_cre
             assert result.segments[-1].text == line
             taken += result.segments[-1].kind == "footer"
             total += 1
-    assert total == 4 * len(lines) >= 120
+    assert total == 4 * len(lines)
+    return taken, total
+
+
+def test_a_short_closing_sentence_that_ends_an_article_is_rarely_taken_for_a_credit():
+    # 31 closing sentences in 13 languages, written apart from data/ ("The investigation is
+    # continuing."). Session 7's model took 34% of these 124 for footers, session 8's 22%,
+    # session 9's 23%; the floor is 25%.
+    taken, total = _taken_for_footers(FIXTURES / "closing_lines.tsv")
+    assert total >= 120
     assert taken / total <= 0.25, f"{taken} of {total} closing lines taken for footers"
+
+
+def test_the_outlets_own_staff_credit_that_ends_an_article_is_rarely_taken_for_a_credit():
+    # 14 staff credits in 12 languages ("(Reporting by … in Abuja; Editing by …)", "（责任编辑：…）"),
+    # written for this check before data/sources/staff/ was: body by docs/labeling.md. Session
+    # 8's model took 45% of these 56 for footers, session 9's 14%; the floor is 25%.
+    taken, total = _taken_for_footers(FIXTURES / "staff_lines.tsv")
+    assert total >= 56
+    assert taken / total <= 0.25, f"{taken} of {total} staff credits taken for footers"
