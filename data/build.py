@@ -219,13 +219,13 @@ def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list
     # The outlet's own staff credit ("(Reporting by …; Editing by …)", "（责任编辑：李婷）") after
     # the story, from a stream of its own so that the rest of the data is drawn as before.
     staff_rng = random.Random(f"staff:{base.doc_id}:{k}")
-    staff_line = None
+    credit_ends_page = None
     if staff.get(lang) and staff_rng.random() < STAFF_SHARE:
         last_body = max(i for i, r in enumerate(rows) if r[0] == "body" and r is not closing)
-        staff_line = ("body", staff_rng.choice(staff[lang])[1], None, "", None)
-        rows.insert(last_body + 1, staff_line)
-        if staff_rng.random() >= 0.25:  # a quarter end the page, like the closing notes
-            staff_line = None
+        credit = ("body", staff_rng.choice(staff[lang])[1], None, "", None)
+        rows.insert(last_body + 1, credit)
+        if staff_rng.random() < 0.25:  # a quarter end the page, like the closing notes
+            credit_ends_page = credit
     # extra chrome: in the article's language, sometimes English on a non-English page
     for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
         chrome_lang = "en" if lang != "en" and rng.random() < 0.15 else lang
@@ -260,7 +260,7 @@ def variant(rng: random.Random, base: MarkedArticle, k: int, src: tuple) -> list
                     tail += 1
                 at = len(rows) - tail
             rows[at:at] = new
-    for last in (closing, staff_line):
+    for last in (closing, credit_ends_page):
         if last is not None:
             rows.append(rows.pop(next(i for i, r in enumerate(rows) if r is last)))
     # The answer, as the labeling rules give it: the first footer in the text that writes a
