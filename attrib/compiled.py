@@ -10,6 +10,7 @@ import, and it skips the per-call checks that cost more than the arithmetic on o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +18,12 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .features import Record, context_matrix, hash_ngrams, normalise_text
+from .features import Record, _compiled, context_matrix, hash_ngrams, normalise_text
 
 __all__ = ["CompiledModel", "COMPILED_FORMAT"]
 
 COMPILED_FORMAT = "attrib-compiled/1"
+_LOG_TABLE = 4096  # counts of one n-gram in one text the compiled pass looks up
 _ARRAYS = ("idf", "mean", "scale", "text_coef", "context_coef", "intercept")
 
 
@@ -58,10 +60,28 @@ class CompiledModel:
         # Each distinct text is hashed once: a tail is scored in two readings of its language.
         rows: dict[str, int] = {}
         row_of = np.array([rows.setdefault(r["text"], len(rows)) for r in records], dtype=np.intp)
-        n = len(rows)
-        counts, indices, indptr = hash_ngrams(
-            [normalise_text(t) for t in rows], self.ngram_range, self.n_features
-        )
+        texts = [normalise_text(t) for t in rows]
+        scores = self._compiled_text_scores(texts)
+        if scores is None:
+            scores = self._text_scores(texts)
+        if len(rows) < len(records):
+            scores = scores[row_of]
+        ctx = context_matrix(records)
+        if self.mean is not None:
+            ctx = ctx - self.mean
+        if self.scale is not None:
+            ctx = ctx / self.scale
+        scores += ctx @ self.context_coef + self.intercept
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        return scores
+
+    def _text_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """The n-gram part of each text's class scores: its l2-normalised (sublinear) tf-idf
+        vector times ``text_coef``."""
+        n = len(texts)
+        counts, indices, indptr = hash_ngrams(texts, self.ngram_range, self.n_features)
         values = counts.astype(np.float64)
         if self.sublinear:
             values = np.log(values) + 1.0
@@ -76,18 +96,32 @@ class CompiledModel:
             filled = sizes > 0  # reduceat gives a row's first element for an empty row
             scores[filled] = np.add.reduceat(weighted, indptr[:-1][filled], axis=0)
         scores /= norms[:, None]
-        if n < len(records):
-            scores = scores[row_of]
-        ctx = context_matrix(records)
-        if self.mean is not None:
-            ctx = ctx - self.mean
-        if self.scale is not None:
-            ctx = ctx / self.scale
-        scores += ctx @ self.context_coef + self.intercept
-        scores -= scores.max(axis=1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=1, keepdims=True)
         return scores
+
+    def _compiled_text_scores(self, texts: Sequence[str]) -> np.ndarray | None:
+        """:meth:`_text_scores` in one compiled pass, the same to the last bit; None without
+        the compiled module (:func:`attrib.features.speedups`) or for a count beyond its table
+        of logarithms."""
+        compiled = _compiled()
+        if compiled is None:
+            return None
+        log_table, idf, coef = self._compiled_arrays
+        lo, hi = self.ngram_range
+        out = compiled.text_scores(texts, lo, hi, self.n_features, log_table, idf, coef)
+        if out is None:
+            return None
+        return np.frombuffer(out, dtype=np.float64).reshape(len(texts), coef.shape[1])
+
+    @functools.cached_property
+    def _compiled_arrays(self) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
+        # log(count) + 1 computed by numpy, so that the compiled pass adds no rounding of its own
+        log_table = (
+            np.r_[0.0, np.log(np.arange(1, _LOG_TABLE, dtype=np.float64)) + 1.0]
+            if self.sublinear
+            else None
+        )
+        idf = None if self.idf is None else np.ascontiguousarray(self.idf, dtype=np.float64)
+        return log_table, idf, np.ascontiguousarray(self.text_coef, dtype=np.float64)
 
     def save(self, file: str | Path | BinaryIO) -> None:
         """Write the arrays to a compressed ``.npz`` file (no pickled objects)."""

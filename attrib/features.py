@@ -356,9 +356,30 @@ def check_hash_params(ngram_range: tuple[int, int], n_features: int) -> tuple[in
     n = int(n_features)
     if not 1 <= lo <= hi <= 8:
         raise ValueError(f"ngram_range must satisfy 1 <= min <= max <= 8, got {ngram_range}")
-    if n < 2 or n & (n - 1):
-        raise ValueError(f"n_features must be a power of two, got {n_features}")
+    if n < 2 or n & (n - 1) or n > 2**31:  # columns are int32
+        raise ValueError(f"n_features must be a power of two up to 2**31, got {n_features}")
     return lo, hi, n
+
+
+@functools.lru_cache(maxsize=1)
+def _compiled() -> Any:
+    """The compiled module, or None when it was not built or ``ATTRIB_SPEEDUPS=python``."""
+    if os.environ.get("ATTRIB_SPEEDUPS", "auto") == "python":
+        return None
+    try:
+        from . import _speedups
+    except ImportError:
+        return None
+    return _speedups
+
+
+def speedups() -> str:
+    """``"c"`` when the compiled feature steps are in use, else ``"python"``.
+
+    The package builds them from ``attrib/_speedups.c`` when a C compiler is at hand and installs
+    without them otherwise; both give the same answers. ``ATTRIB_SPEEDUPS=python`` refuses them.
+    """
+    return "c" if _compiled() is not None else "python"
 
 
 def hash_ngrams(
@@ -369,10 +390,23 @@ def hash_ngrams(
     The n-grams are those of scikit-learn's ``analyzer="char_wb"``: whitespace is collapsed,
     each text is padded with a space, and an n-gram never holds a space except at its ends.
     Each n-gram is hashed (a fixed 64-bit hash of its code points, so columns are the same on
-    every machine) into one of ``n_features`` columns, with a few numpy operations per batch
-    rather than a Python loop per n-gram. Returns CSR arrays, one row per text, columns sorted.
+    every machine) into one of ``n_features`` columns. Returns CSR arrays, one row per text,
+    columns sorted. One compiled pass (:func:`speedups`), else a few numpy operations per batch.
     """
     lo, hi, n_features = check_hash_params(ngram_range, n_features)
+    compiled = _compiled()
+    if compiled is None:
+        return _hash_ngrams_numpy(texts, lo, hi, n_features)
+    counts, indices, indptr = compiled.hash_ngrams(texts, lo, hi, n_features)
+    return (
+        np.frombuffer(counts, dtype=np.float32),
+        np.frombuffer(indices, dtype=np.int32),
+        np.frombuffer(indptr, dtype=np.int32),
+    )
+
+
+def _hash_ngrams_numpy(texts: Sequence[str], lo: int, hi: int, n_features: int) -> HashedCounts:
+    """:func:`hash_ngrams` in numpy: the reference the compiled pass is held to."""
     padded = [f" {joined} " if (joined := " ".join(t.split())) else "" for t in texts]
     n_rows = len(padded)
     empty = (np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(n_rows + 1, np.int32))

@@ -131,11 +131,12 @@ def main() -> None:
     cores = os.cpu_count() or 1
 
     import attrib
-    from attrib.features import lexicon
+    from attrib.features import lexicon, speedups
     from attrib.language import backend
 
     print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, "
-          f"langdetect backend: {backend()}, cue lexicon: {lexicon().backend}")  # fmt: skip
+          f"langdetect backend: {backend()}, cue lexicon: {lexicon().backend}, "
+          f"compiled feature steps: {speedups()}")  # fmt: skip
     articles = build_corpus(n_articles)
     mean_kb = statistics.mean(len(a.encode()) for a in articles) / 1024
     print(f"corpus: {len(articles)} articles, mean {mean_kb:.2f} KB")

@@ -92,29 +92,36 @@ def test_kanji_only_line_of_a_japanese_article_is_not_mixed():
 
 
 def test_the_fast_extras_give_the_same_results_as_a_plain_install():
-    # attrib[fast] brings langdetect-rs and pyahocorasick; without them (or with both refused
-    # through the environment) every answer on the held-out set must be the same.
+    # attrib[fast] brings langdetect-rs and pyahocorasick, and a C compiler builds the compiled
+    # feature steps; without them (or with all refused through the environment) every answer
+    # on the held-out set must be the same.
     pytest.importorskip("langdetect_rs")
     pytest.importorskip("ahocorasick")
+    pytest.importorskip("attrib._speedups")
     code = (
         "import json, attrib;"
         "from attrib.language import backend;"
-        "from attrib.features import lexicon;"
+        "from attrib.features import lexicon, speedups;"
         "from heldout_eval import load_heldout;"
-        "print(backend(), lexicon().backend);"
+        "print(backend(), lexicon().backend, speedups());"
         "print(json.dumps([attrib.analyze(c.text).to_dict() for c in load_heldout()]))"
     )
     outs = {}
+    plain_env = {
+        "ATTRIB_LANGDETECT": "python",
+        "ATTRIB_LEXICON": "python",
+        "ATTRIB_SPEEDUPS": "python",
+    }
     for plain in (False, True):
         env = {**os.environ, "PYTHONPATH": "tests"}
-        env.update({"ATTRIB_LANGDETECT": "python", "ATTRIB_LEXICON": "python"} if plain else {})
+        env.update(plain_env if plain else {})
         done = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
         )
         used, results = done.stdout.split("\n", 1)
         outs[used] = results
-    assert set(outs) == {"langdetect_rs pyahocorasick", "langdetect re"}
-    assert outs["langdetect_rs pyahocorasick"] == outs["langdetect re"]
+    assert set(outs) == {"langdetect_rs pyahocorasick c", "langdetect re python"}
+    assert outs["langdetect_rs pyahocorasick c"] == outs["langdetect re python"]
 
 
 def test_batch_detection_gives_each_texts_own_answer():
