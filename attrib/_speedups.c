@@ -396,6 +396,307 @@ done:
     return result;
 }
 
+/* The script of each code point, set once by set_scripts from language.py's tables. */
+#define MAX_SCRIPTS 64
+
+static unsigned char *script_ids = NULL; /* 1 + script index, 0 for a non-letter */
+static Py_ssize_t script_table_size = 0;
+static long long (*astral_ranges)[3] = NULL; /* (lo, hi, id) of letters beyond the table */
+static Py_ssize_t n_astral = 0;
+static int n_scripts = 0; /* id n_scripts is Zyyy: a letter of no listed script */
+
+/* set_scripts(table, astral, n_scripts): table is a bytes object of one script id per code point
+ * below len(table), astral a tuple of (lo, hi, id) for letters beyond it (the first range to
+ * list one wins). */
+static PyObject *set_scripts(PyObject *self, PyObject *args) {
+    PyObject *astral;
+    Py_buffer table;
+    int n;
+    if (!PyArg_ParseTuple(args, "y*O!i", &table, &PyTuple_Type, &astral, &n))
+        return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t m = PyTuple_GET_SIZE(astral);
+    long long(*ranges)[3] = calloc(m ? m : 1, sizeof *ranges);
+    unsigned char *ids = malloc(table.len ? table.len : 1);
+    if (!ranges || !ids) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    if (n < 1 || n + 1 > MAX_SCRIPTS) {
+        PyErr_SetString(PyExc_ValueError, "bad script parameters");
+        goto fail;
+    }
+    for (Py_ssize_t k = 0; k < m; k++) {
+        PyObject *r = PyTuple_GET_ITEM(astral, k);
+        if (!PyArg_ParseTuple(r, "LLL", &ranges[k][0], &ranges[k][1], &ranges[k][2])) goto fail;
+        if (ranges[k][2] < 1 || ranges[k][2] > n) {
+            PyErr_SetString(PyExc_ValueError, "bad astral script id");
+            goto fail;
+        }
+    }
+    memcpy(ids, table.buf, table.len);
+    for (Py_ssize_t c = 0; c < table.len; c++)
+        if (ids[c] > n) {
+            PyErr_SetString(PyExc_ValueError, "bad script id in table");
+            goto fail;
+        }
+    free(script_ids);
+    free(astral_ranges);
+    script_ids = ids;
+    script_table_size = table.len;
+    astral_ranges = ranges;
+    n_astral = m;
+    n_scripts = n;
+    result = Py_None;
+    Py_INCREF(result);
+    goto done;
+fail:
+    free(ranges);
+    free(ids);
+done:
+    PyBuffer_Release(&table);
+    return result;
+}
+
+static int scripts_ready(void) {
+    if (script_ids) return 1;
+    PyErr_SetString(PyExc_RuntimeError, "set_scripts() was not called");
+    return 0;
+}
+
+static inline int script_id(Py_UCS4 ch) {
+    if ((Py_ssize_t)ch < script_table_size) return script_ids[ch];
+    if (!Py_UNICODE_ISALPHA(ch)) return 0;
+    for (Py_ssize_t k = 0; k < n_astral; k++)
+        if (astral_ranges[k][0] <= (long long)ch && (long long)ch <= astral_ranges[k][1])
+            return (int)astral_ranges[k][2];
+    return n_scripts;
+}
+
+static inline int is_word_letter(Py_UCS4 ch) {
+    return Py_UNICODE_ISALNUM(ch) && !Py_UNICODE_ISDECIMAL(ch) && ch != '_';
+}
+
+/* script_counts(texts, kana, hani) -> list of (best, letters, kana, tied, words) per text: the
+ * letters of each script counted as language._scripts_of counts them. best is the index of the
+ * script with most letters (the first on a tie, as numpy.argmax), tied whether another has as
+ * many, kana whether kana letters are at least a tenth of the Han ones; words counts
+ * language._WORD's matches (letters not digits, joined by an apostrophe or hyphen). */
+static PyObject *script_counts(PyObject *self, PyObject *args) {
+    PyObject *texts;
+    int kana_id, hani_id;
+    if (!PyArg_ParseTuple(args, "Oii", &texts, &kana_id, &hani_id) || !scripts_ready())
+        return NULL;
+    if (kana_id < 0 || kana_id >= n_scripts || hani_id < 0 || hani_id >= n_scripts) {
+        PyErr_SetString(PyExc_ValueError, "bad script index");
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(texts, "script_counts takes a sequence of str");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    PyObject *result = PyList_New(n);
+    if (!result) goto done;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        PyObject *text = items[r];
+        if (!PyUnicode_Check(text)) {
+            PyErr_Format(PyExc_TypeError, "script_counts takes str texts, not %.80s",
+                         Py_TYPE(text)->tp_name);
+            Py_CLEAR(result);
+            goto done;
+        }
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+        long long counts[MAX_SCRIPTS] = {0};
+        long long words = 0;
+        int in_word = 0;    /* inside a word's letters */
+        int after_join = 0; /* just after an apostrophe or hyphen that follows a word's letter */
+        for (Py_ssize_t i = 0; i < len; i++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+            counts[script_id(ch)]++;
+            if (is_word_letter(ch)) {
+                if (!in_word && !after_join) words++;
+                in_word = 1;
+                after_join = 0;
+            } else {
+                after_join = in_word && (ch == '\'' || ch == 0x2019 || ch == '-');
+                in_word = 0;
+            }
+        }
+        long long letters = 0, top = 0;
+        int best = 0, tied = 0;
+        for (int k = 1; k <= n_scripts; k++) {
+            letters += counts[k];
+            if (counts[k] > top) {
+                top = counts[k];
+                best = k - 1;
+                tied = 0;
+            } else if (counts[k] == top) {
+                tied = 1;
+            }
+        }
+        long long kana = counts[kana_id + 1], hani = counts[hani_id + 1];
+        PyObject *row = Py_BuildValue("(iLOOL)", best, letters,
+                                      kana > 0 && kana * 10 >= hani ? Py_True : Py_False,
+                                      tied ? Py_True : Py_False, words);
+        if (!row) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, r, row);
+    }
+done:
+    Py_DECREF(seq);
+    return result;
+}
+
+static inline int is_terminal(Py_UCS4 ch) {
+    switch (ch) {
+    case '.': case '!': case '?': case 0x3002: case 0xFF01: case 0xFF1F: case 0x2026:
+    case 0x061F: case 0x0964:
+        return 1;
+    }
+    return 0;
+}
+
+static inline int is_closer(Py_UCS4 ch) {
+    switch (ch) {
+    case '"': case '\'': case 0x201D: case 0x2019: case 0x00BB: case 0x300D: case 0x300F:
+    case ')': case ']':
+        return 1;
+    }
+    return 0;
+}
+
+static int add_start(Py_ssize_t *starts, int *n_starts, Py_ssize_t i) {
+    for (int k = 0; k < *n_starts; k++)
+        if (starts[k] == i) return 0;
+    starts[(*n_starts)++] = i;
+    return 1;
+}
+
+/* tail_starts(texts, classes, tail_min, tail_max, head_min, margin, keep) -> list of tuples:
+ * for each line, segment.tail_starts's offsets into the line (at most keep, ascending);
+ * classes holds segment._CLASS_TABLE's class (0-4) of each script id. */
+static PyObject *tail_starts(PyObject *self, PyObject *args) {
+    PyObject *texts;
+    Py_buffer class_buf;
+    Py_ssize_t tail_min, tail_max, head_min, margin;
+    int keep;
+    if (!scripts_ready() ||
+        !PyArg_ParseTuple(args, "Oy*nnnni", &texts, &class_buf, &tail_min, &tail_max, &head_min,
+                          &margin, &keep))
+        return NULL;
+    unsigned char script_class[MAX_SCRIPTS];
+    if (class_buf.len != n_scripts + 1) {
+        PyBuffer_Release(&class_buf);
+        PyErr_SetString(PyExc_ValueError, "classes must give one class per script id");
+        return NULL;
+    }
+    memcpy(script_class, class_buf.buf, class_buf.len);
+    PyBuffer_Release(&class_buf);
+    if (keep < 0) keep = 0;
+    PyObject *seq = PySequence_Fast(texts, "tail_starts takes a sequence of str");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    PyObject *result = PyList_New(n);
+    Buf found = {NULL, 0, 0, sizeof(Py_ssize_t)};
+    if (!result) goto done;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        PyObject *text = items[r];
+        if (!PyUnicode_Check(text)) {
+            PyErr_Format(PyExc_TypeError, "tail_starts takes str texts, not %.80s",
+                         Py_TYPE(text)->tp_name);
+            Py_CLEAR(result);
+            goto done;
+        }
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+        Py_ssize_t first = len - tail_max - margin;
+        if (first < 0) first = 0;
+        found.len = 0;
+        if (buf_reserve(&found, 2 * (size_t)(len - first) + 1) < 0) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        Py_ssize_t *starts = found.data;
+        int n_starts = 0;
+        /* After a sentence end, any closing quotes or brackets, and white space (_SENTENCE_END) */
+        for (Py_ssize_t p = first; p < len; p++) {
+            if (!is_terminal(PyUnicode_READ(kind, data, p))) continue;
+            Py_ssize_t q = p + 1;
+            while (q < len && is_closer(PyUnicode_READ(kind, data, q))) q++;
+            Py_ssize_t w = q;
+            while (w < len && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, w))) w++;
+            if (w > q && w < len) {
+                add_start(starts, &n_starts, w);
+                p = w - 1;
+            }
+        }
+        /* Where the script class changes after a run of non-letters that ends in a space, the
+         * new class not Latin (_SWITCH); ASCII text has no such change. */
+        if (PyUnicode_MAX_CHAR_VALUE(text) > 127) {
+            int prev = first > 0 ? script_class[script_id(PyUnicode_READ(kind, data, first - 1))]
+                                 : 0;
+            Py_ssize_t p = first;
+            while (p < len) {
+                int c = script_class[script_id(PyUnicode_READ(kind, data, p))];
+                if (c != 0 || prev == 0) {
+                    prev = c;
+                    p++;
+                    continue;
+                }
+                Py_ssize_t q = p; /* a run of non-letters after a letter of class prev */
+                int next = 0;
+                while (q < len && (next = script_class[script_id(PyUnicode_READ(kind, data, q))]) == 0)
+                    q++;
+                if (q < len && next != prev && next >= 2 && PyUnicode_READ(kind, data, q - 1) == ' ')
+                    add_start(starts, &n_starts, q);
+                prev = q < len ? next : 0;
+                p = q + 1;
+            }
+        }
+        /* Keep starts that leave a head and a tail of plausible length: the last `keep`. */
+        int kept = 0;
+        for (int k = 0; k < n_starts; k++) {
+            Py_ssize_t i = starts[k];
+            if (len - i >= tail_min && len - i <= tail_max && i >= head_min) starts[kept++] = i;
+        }
+        for (int k = 1; k < kept; k++) {
+            Py_ssize_t v = starts[k];
+            int j = k;
+            while (j && starts[j - 1] > v) {
+                starts[j] = starts[j - 1];
+                j--;
+            }
+            starts[j] = v;
+        }
+        int from = kept > keep ? kept - keep : 0;
+        PyObject *row = PyTuple_New(kept - from);
+        if (!row) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        for (int k = from; k < kept; k++) {
+            PyObject *v = PyLong_FromSsize_t(starts[k]);
+            if (!v) {
+                Py_DECREF(row);
+                Py_CLEAR(result);
+                goto done;
+            }
+            PyTuple_SET_ITEM(row, k - from, v);
+        }
+        PyList_SET_ITEM(result, r, row);
+    }
+done:
+    free(found.data);
+    Py_DECREF(seq);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"hash_ngrams", hash_ngrams, METH_VARARGS,
      "hash_ngrams(texts, lo, hi, n_features) -> (counts, indices, indptr) as bytearrays of "
@@ -403,6 +704,15 @@ static PyMethodDef methods[] = {
     {"text_scores", text_scores, METH_VARARGS,
      "text_scores(texts, lo, hi, n_features, log_table, idf, coef) -> bytearray of float64 "
      "(len(texts), n_classes), or None when a count is beyond log_table."},
+    {"set_scripts", set_scripts, METH_VARARGS,
+     "set_scripts(table, astral, n_scripts): the script of each code point."},
+    {"script_counts", script_counts, METH_VARARGS,
+     "script_counts(texts, kana, hani) -> list of (best, letters, kana, tied, words): "
+     "attrib.language._scripts_of's counts and _WORD's matches."},
+    {"tail_starts", tail_starts, METH_VARARGS,
+     "tail_starts(texts, classes, tail_min, tail_max, head_min, margin, keep) -> list of "
+     "tuples of "
+     "offsets: attrib.segment.tail_starts for many lines."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -18,7 +18,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .features import Record, _compiled, context_matrix, hash_ngrams, normalise_text
+from .features import Record, context_matrix, hash_ngrams, normalise_text
+from .speedups import compiled_module
 
 __all__ = ["CompiledModel", "COMPILED_FORMAT"]
 
@@ -100,9 +101,9 @@ class CompiledModel:
 
     def _compiled_text_scores(self, texts: Sequence[str]) -> np.ndarray | None:
         """:meth:`_text_scores` in one compiled pass, the same to the last bit; None without
-        the compiled module (:func:`attrib.features.speedups`) or for a count beyond its table
+        the compiled module (:mod:`attrib.speedups`) or for a count beyond its table
         of logarithms."""
-        compiled = _compiled()
+        compiled = compiled_module()
         if compiled is None:
             return None
         log_table, idf, coef = self._compiled_arrays

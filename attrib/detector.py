@@ -19,7 +19,7 @@ from .domains import Host, find_hosts
 from .features import Record, build_records, is_paragraph
 from .language import Guess, article_language, guess_all, guess_many_in, is_mixed
 from .result import Attribution, Segment
-from .segment import Span, split_lines, tail_starts
+from .segment import Span, all_tail_starts, split_lines
 
 __all__ = ["Detector", "default_detector", "analyze_spans"]
 
@@ -156,8 +156,8 @@ def _tail_records(
     """
     candidates: list[tuple[int, int]] = []
     parts: list[tuple[str, str]] = []
-    for i, span in enumerate(spans):
-        for start in tail_starts(span):
+    for i, (span, starts) in enumerate(zip(spans, all_tail_starts(spans), strict=True)):
+        for start in starts:
             head_text = text[span.start : start].rstrip()
             if is_paragraph(head_text):
                 parts.append((text[start : span.end], head_text))

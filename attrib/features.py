@@ -22,6 +22,7 @@ import numpy as np
 
 from .domains import find_hosts
 from .language import Guess, _char_script
+from .speedups import compiled_module
 
 __all__ = [
     "CONTEXT_FEATURES",
@@ -361,27 +362,6 @@ def check_hash_params(ngram_range: tuple[int, int], n_features: int) -> tuple[in
     return lo, hi, n
 
 
-@functools.lru_cache(maxsize=1)
-def _compiled() -> Any:
-    """The compiled module, or None when it was not built or ``ATTRIB_SPEEDUPS=python``."""
-    if os.environ.get("ATTRIB_SPEEDUPS", "auto") == "python":
-        return None
-    try:
-        from . import _speedups
-    except ImportError:
-        return None
-    return _speedups
-
-
-def speedups() -> str:
-    """``"c"`` when the compiled feature steps are in use, else ``"python"``.
-
-    The package builds them from ``attrib/_speedups.c`` when a C compiler is at hand and installs
-    without them otherwise; both give the same answers. ``ATTRIB_SPEEDUPS=python`` refuses them.
-    """
-    return "c" if _compiled() is not None else "python"
-
-
 def hash_ngrams(
     texts: Sequence[str], ngram_range: tuple[int, int] = (1, 4), n_features: int = 2**18
 ) -> HashedCounts:
@@ -391,10 +371,11 @@ def hash_ngrams(
     each text is padded with a space, and an n-gram never holds a space except at its ends.
     Each n-gram is hashed (a fixed 64-bit hash of its code points, so columns are the same on
     every machine) into one of ``n_features`` columns. Returns CSR arrays, one row per text,
-    columns sorted. One compiled pass (:func:`speedups`), else a few numpy operations per batch.
+    columns sorted. One compiled pass (:mod:`attrib.speedups`), else a few numpy operations per
+    batch.
     """
     lo, hi, n_features = check_hash_params(ngram_range, n_features)
-    compiled = _compiled()
+    compiled = compiled_module()
     if compiled is None:
         return _hash_ngrams_numpy(texts, lo, hi, n_features)
     counts, indices, indptr = compiled.hash_ngrams(texts, lo, hi, n_features)

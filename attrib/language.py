@@ -15,8 +15,11 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
+
+from .speedups import compiled_module
 
 __all__ = [
     "Guess",
@@ -110,8 +113,12 @@ class ScriptTable(dict[int, str | None]):
         self._marks, self._default = marks, default
 
     def __missing__(self, code: int) -> str | None:
-        mark = self[code] = self._marks.get(_char_script(chr(code)), self._default)
+        mark = self[code] = self.mark(_char_script(chr(code)))
         return mark
+
+    def mark(self, script: str | None) -> str | None:
+        """The mark of a script (None: not a letter)."""
+        return self._marks.get(script, self._default)
 
 
 _SCRIPT_TABLE = ScriptTable({None: None, **_SCRIPT_MARK})
@@ -268,17 +275,61 @@ def _guess_script(text: str) -> tuple[Guess, str]:
 
 
 def _guess_scripts(texts: Sequence[str]) -> list[tuple[Guess, str]]:
-    """:func:`_guess_script` for many texts, their scripts counted in one numpy pass."""
+    """:func:`_guess_script` for many texts, their scripts and words counted in one pass."""
     masked = [mask(t) for t in texts]
     out = []
-    for m, (script, letters) in zip(masked, _scripts_of(masked), strict=True):
+    for m, (script, letters, words) in zip(masked, _scripts_and_words(masked), strict=True):
         if script is None:
             out.append((Guess(None, None, 0, 0, ()), m))
             continue
-        words = letters if script in _CJK else len(_WORD.findall(m))
+        if script in _CJK:
+            words = letters
         language = "zh" if script == "Hani" else _SCRIPT_LANGUAGE.get(script)
         out.append((Guess(language, script, letters, words, ()), m))
     return out
+
+
+def _scripts_and_words(texts: Sequence[str]) -> list[tuple[str | None, int, int]]:
+    """:func:`_scripts_of` and the number of :data:`_WORD` matches of each text: one compiled
+    pass (:mod:`attrib.speedups`), else numpy and the regular expression."""
+    compiled = compiled_scripts()
+    if compiled is None:
+        return [
+            (script, letters, len(_WORD.findall(t)) if script is not None else 0)
+            for t, (script, letters) in zip(texts, _scripts_of(texts), strict=True)
+        ]
+    out: list[tuple[str | None, int, int]] = []
+    rows = compiled.script_counts(texts, _KANA, _HANI)
+    for t, (best, letters, kana, tied, words) in zip(texts, rows, strict=True):
+        if not letters:
+            out.append((None, 0, 0))
+        elif kana:
+            out.append(("Kana", letters, words))
+        elif tied:
+            out.append((script_of(t)[0], letters, words))
+        else:
+            out.append((_SCRIPTS[best], letters, words))
+    return out
+
+
+def compiled_scripts() -> ModuleType | None:
+    """The compiled module (:mod:`attrib.speedups`), with this module's script of each code point
+    set in it; None without it."""
+    compiled = compiled_module()
+    if compiled is not None:
+        _set_scripts(compiled)
+    return compiled
+
+
+@functools.lru_cache(maxsize=2)
+def _set_scripts(compiled: ModuleType) -> None:
+    astral = tuple(
+        (max(lo, _TABLE_SIZE), hi, k + 1)
+        for k, (_, ranges) in enumerate(_SCRIPT_RANGES)
+        for lo, hi in ranges
+        if hi >= _TABLE_SIZE
+    )  # the first range to list a letter wins, as in _char_script
+    compiled.set_scripts(_script_ids().tobytes(), astral, len(_SCRIPTS))
 
 
 _TABLE_SIZE = 0x10000  # the Basic Multilingual Plane; letters beyond it take a slower path

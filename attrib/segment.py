@@ -7,12 +7,14 @@ the caller passed, so ``text[span.start:span.end] == span.text`` holds whatever 
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .language import ScriptTable
+from .language import _SCRIPTS, ScriptTable, compiled_scripts
 
-__all__ = ["Span", "split_lines", "tail_starts", "INVISIBLE"]
+__all__ = ["Span", "split_lines", "tail_starts", "all_tail_starts", "INVISIBLE"]
 
 # Zero-width and bidi controls that scrapers leave around lines and hosts.
 INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff\u00ad"
@@ -23,6 +25,8 @@ _LINE = re.compile(r"[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
 # closing quotes or brackets) and white space, or where the script changes at a space.
 _SENTENCE_END = re.compile(r"[.!?。！？…؟।][\"'”’»」』)\]]*[\s\u00a0]+(?=\S)")
 _TAIL_MIN, _TAIL_MAX, _HEAD_MIN = 8, 320, 24
+_MARGIN = 64  # a match starting this far before the last _TAIL_MAX characters may end in them
+_KEEP = 3  # the last candidates of a line: a glued footer is at its very end
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +87,7 @@ def tail_starts(span: Span) -> tuple[int, ...]:
     n = len(text)
     starts: set[int] = set()
     # Only the last _TAIL_MAX characters can start a tail; the margin covers a match's length.
-    first = max(0, n - _TAIL_MAX - 64)
+    first = max(0, n - _TAIL_MAX - _MARGIN)
     for m in _SENTENCE_END.finditer(text, first):
         starts.add(m.end())
     # Script changes at a space: "… ridiculous ظهرت في الأصل …"; only word starts can be one.
@@ -94,4 +98,28 @@ def tail_starts(span: Span) -> tuple[int, ...]:
             if text[i - 1] == " ":
                 starts.add(i)
     keep = sorted(i for i in starts if n - i >= _TAIL_MIN and n - i <= _TAIL_MAX and i >= _HEAD_MIN)
-    return tuple(span.start + i for i in keep[-3:])
+    return tuple(span.start + i for i in keep[-_KEEP:])
+
+
+def all_tail_starts(spans: Sequence[Span]) -> list[tuple[int, ...]]:
+    """:func:`tail_starts` of each span: one compiled pass (:mod:`attrib.speedups`) if built."""
+    compiled = compiled_scripts()
+    if compiled is None:
+        return [tail_starts(span) for span in spans]
+    found = compiled.tail_starts(
+        [span.text for span in spans],
+        _script_classes(),
+        _TAIL_MIN,
+        _TAIL_MAX,
+        _HEAD_MIN,
+        _MARGIN,
+        _KEEP,
+    )
+    return [tuple(span.start + i for i in row) for span, row in zip(spans, found, strict=True)]
+
+
+@functools.lru_cache(maxsize=1)
+def _script_classes() -> bytes:
+    """The class of :data:`_CLASS_TABLE` of each script id of the compiled pass."""
+    marks = [_CLASS_TABLE.mark(None)] + [_CLASS_TABLE.mark(name) for name in _SCRIPTS]
+    return bytes(int(m or 0) for m in marks)

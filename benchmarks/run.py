@@ -131,8 +131,9 @@ def main() -> None:
     cores = os.cpu_count() or 1
 
     import attrib
-    from attrib.features import lexicon, speedups
+    from attrib.features import lexicon
     from attrib.language import backend
+    from attrib.speedups import backend as speedups
 
     print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, "
           f"langdetect backend: {backend()}, cue lexicon: {lexicon().backend}, "

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 import attrib
 import attrib.compiled
-from attrib import features
+from attrib import language, segment, speedups
 from attrib.detector import default_detector
-from attrib.features import _hash_ngrams_numpy, normalise_text, speedups
+from attrib.features import _hash_ngrams_numpy, normalise_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,19 +56,19 @@ def _compiled_counts(texts, lo=1, hi=4, n_features=2**18):
 @pytest.fixture
 def model(compiled, monkeypatch):
     """The bundled model, on the compiled steps even where the environment refuses them."""
-    monkeypatch.setattr(attrib.compiled, "_compiled", lambda: compiled)
+    monkeypatch.setattr(attrib.compiled, "compiled_module", lambda: compiled)
     return default_detector().model
 
 
 def test_the_compiled_steps_are_in_use_unless_refused(compiled, monkeypatch):
     monkeypatch.delenv("ATTRIB_SPEEDUPS", raising=False)
-    features._compiled.cache_clear()
-    assert speedups() == "c"
+    speedups.compiled_module.cache_clear()
+    assert speedups.backend() == "c"
     monkeypatch.setenv("ATTRIB_SPEEDUPS", "python")
-    features._compiled.cache_clear()
-    assert speedups() == "python"
+    speedups.compiled_module.cache_clear()
+    assert speedups.backend() == "python"
     monkeypatch.undo()
-    features._compiled.cache_clear()
+    speedups.compiled_module.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -111,6 +111,69 @@ def test_a_count_beyond_the_compiled_log_table_takes_the_numpy_path(model, monke
     assert model._compiled_text_scores(["ab " * 5000, "read more at §"]) is None
     article = "Ha ha " * 3000 + "\n\nThe post appeared first on www.example.com."
     with_compiled = attrib.analyze(article)
-    monkeypatch.setattr(attrib.compiled, "_compiled", lambda: None)
+    monkeypatch.setattr(attrib.compiled, "compiled_module", lambda: None)
     assert attrib.analyze(article) == with_compiled
     assert with_compiled.source_domain == "example.com"
+
+
+def _scripts_both_ways(texts, monkeypatch):
+    compiled = _compiled_module()
+    monkeypatch.setattr(language, "compiled_module", lambda: None)
+    reference = language._scripts_and_words(texts)
+    monkeypatch.setattr(language, "compiled_module", lambda: compiled)
+    return language._scripts_and_words(texts), reference
+
+
+def test_compiled_script_and_word_counts_equal_the_reference_on_the_training_texts(monkeypatch):
+    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
+        texts = [language.mask(r["text"]) for r in csv.DictReader(f)]
+    got, reference = _scripts_both_ways(texts, monkeypatch)
+    assert got == reference
+    assert {script for script, _, _ in got} >= {"Latn", "Arab", "Hani", "Kana", "Hang", "Thai"}
+
+
+# Letters of several scripts (a tie among them too), Han beyond the BMP, digits, joiners.
+_MIXED = st.text(
+    alphabet=st.sampled_from("ab ΑΒ абا ب東の한ไ1٣_-'’ \U00020001\U0001d400😀\ud83dÅ²"), max_size=30
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_MIXED, max_size=5))
+def test_compiled_script_and_word_counts_equal_the_reference_on_any_text(texts):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        got, reference = _scripts_both_ways(texts, monkeypatch)
+    assert got == reference
+
+
+def _tail_starts_both_ways(spans, monkeypatch):
+    compiled = _compiled_module()
+    reference = [segment.tail_starts(span) for span in spans]
+    monkeypatch.setattr(language, "compiled_module", lambda: compiled)
+    return segment.all_tail_starts(spans), reference
+
+
+def test_compiled_tail_starts_equal_the_reference_on_the_training_articles(monkeypatch):
+    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
+        lines = [r["text"] for r in csv.DictReader(f)]
+    text = "\n".join(lines)
+    spans = segment.split_lines(text)
+    got, reference = _tail_starts_both_ways(spans, monkeypatch)
+    assert got == reference
+    assert sum(map(len, got)) > 1000  # glued-footer candidates were there to find
+
+
+# Sentence ends, closing quotes, spaces of several kinds, letters of every tail-start class.
+_LINE = st.text(
+    alphabet=st.sampled_from('ab .!?。…؟”»)" \u00a0\u3000x-1ظه東한Жα\U00020001'), max_size=60
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINE, st.integers(0, 420))
+def test_compiled_tail_starts_equal_the_reference_on_any_line(line, pad):
+    text = "h" * pad + line
+    spans = segment.split_lines(text)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        got, reference = _tail_starts_both_ways(spans, monkeypatch)
+    assert got == reference

@@ -1,0 +1,29 @@
+"""The compiled feature steps (``attrib/_speedups.c``): built at install time when a C compiler
+is at hand, else absent. Every step has a pure-Python reference that gives the same answers
+(``tests/test_speedups.py`` holds them equal); the stages ask :func:`compiled_module` which to run.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from types import ModuleType
+
+__all__ = ["backend", "compiled_module"]
+
+
+@functools.lru_cache(maxsize=1)
+def compiled_module() -> ModuleType | None:
+    """The compiled module, or None when it was not built or ``ATTRIB_SPEEDUPS=python``."""
+    if os.environ.get("ATTRIB_SPEEDUPS", "auto") == "python":
+        return None
+    try:
+        from . import _speedups
+    except ImportError:
+        return None
+    return _speedups
+
+
+def backend() -> str:
+    """``"c"`` when the compiled feature steps are in use, else ``"python"``."""
+    return "c" if compiled_module() is not None else "python"
