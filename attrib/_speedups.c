@@ -36,6 +36,25 @@ static int buf_reserve(Buf *b, size_t extra) {
     return 0;
 }
 
+/* texts as a fast sequence whose items are all str, or NULL with a TypeError naming fn. */
+static PyObject *str_sequence(PyObject *texts, const char *fn) {
+    PyObject *seq = PySequence_Fast(texts, "texts must be a sequence of str");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    for (Py_ssize_t r = 0; r < n; r++)
+        if (!PyUnicode_Check(items[r])) {
+            PyErr_Format(PyExc_TypeError, "%s takes str texts, not %.80s", fn,
+                         Py_TYPE(items[r])->tp_name);
+            Py_DECREF(seq);
+            return NULL;
+        } else if (PyUnicode_READY(items[r]) < 0) { /* a legacy string, before 3.12 */
+            Py_DECREF(seq);
+            return NULL;
+        }
+    return seq;
+}
+
 /* A count per column, kept between calls (the GIL is held throughout) and left all zero. */
 static uint32_t *col_count = NULL;
 static size_t col_count_size = 0;
@@ -153,11 +172,6 @@ static void counter_free(Counter *k) {
 /* Count the n-grams of one text: its distinct columns, sorted, in k->cols (the return value is
  * how many), each column's count in col_count. The caller zeroes those counts (clear_row). */
 static Py_ssize_t count_row(Counter *k, PyObject *text) {
-    if (!PyUnicode_Check(text)) {
-        PyErr_Format(PyExc_TypeError, "n-grams are counted in str texts, not %.80s",
-                     Py_TYPE(text)->tp_name);
-        return -1;
-    }
     Py_ssize_t m = padded_codes(text, &k->cp);
     if (m < 0) return -1;
     const uint64_t *c = k->cp.data;
@@ -193,7 +207,7 @@ static PyObject *hash_ngrams(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OiiK", &texts, &lo, &hi, &n_features)) return NULL;
     Counter k;
     if (counter_init(&k, lo, hi, n_features) < 0) return NULL;
-    PyObject *seq = PySequence_Fast(texts, "hash_ngrams takes a sequence of str");
+    PyObject *seq = str_sequence(texts, "hash_ngrams");
     if (!seq) {
         counter_free(&k);
         return NULL;
@@ -323,7 +337,7 @@ static PyObject *text_scores(PyObject *self, PyObject *args) {
         if (get_doubles(idf_obj, &idf_view, (Py_ssize_t)n_features, "idf") < 0) goto done;
         idf = idf_view.buf;
     }
-    seq = PySequence_Fast(texts, "text_scores takes a sequence of str");
+    seq = str_sequence(texts, "text_scores");
     if (!seq) goto done;
     Py_ssize_t n_rows = PySequence_Fast_GET_SIZE(seq);
     PyObject **items = PySequence_Fast_ITEMS(seq);
@@ -491,7 +505,7 @@ static PyObject *script_counts(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "bad script index");
         return NULL;
     }
-    PyObject *seq = PySequence_Fast(texts, "script_counts takes a sequence of str");
+    PyObject *seq = str_sequence(texts, "script_counts");
     if (!seq) return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     PyObject **items = PySequence_Fast_ITEMS(seq);
@@ -499,12 +513,6 @@ static PyObject *script_counts(PyObject *self, PyObject *args) {
     if (!result) goto done;
     for (Py_ssize_t r = 0; r < n; r++) {
         PyObject *text = items[r];
-        if (!PyUnicode_Check(text)) {
-            PyErr_Format(PyExc_TypeError, "script_counts takes str texts, not %.80s",
-                         Py_TYPE(text)->tp_name);
-            Py_CLEAR(result);
-            goto done;
-        }
         int kind = PyUnicode_KIND(text);
         const void *data = PyUnicode_DATA(text);
         Py_ssize_t len = PyUnicode_GET_LENGTH(text);
@@ -597,7 +605,7 @@ static PyObject *tail_starts(PyObject *self, PyObject *args) {
     memcpy(script_class, class_buf.buf, class_buf.len);
     PyBuffer_Release(&class_buf);
     if (keep < 0) keep = 0;
-    PyObject *seq = PySequence_Fast(texts, "tail_starts takes a sequence of str");
+    PyObject *seq = str_sequence(texts, "tail_starts");
     if (!seq) return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     PyObject **items = PySequence_Fast_ITEMS(seq);
@@ -606,12 +614,6 @@ static PyObject *tail_starts(PyObject *self, PyObject *args) {
     if (!result) goto done;
     for (Py_ssize_t r = 0; r < n; r++) {
         PyObject *text = items[r];
-        if (!PyUnicode_Check(text)) {
-            PyErr_Format(PyExc_TypeError, "tail_starts takes str texts, not %.80s",
-                         Py_TYPE(text)->tp_name);
-            Py_CLEAR(result);
-            goto done;
-        }
         int kind = PyUnicode_KIND(text);
         const void *data = PyUnicode_DATA(text);
         Py_ssize_t len = PyUnicode_GET_LENGTH(text);
