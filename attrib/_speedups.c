@@ -699,6 +699,630 @@ done:
     return result;
 }
 
+/* ---- The cue lexicon: an Aho-Corasick automaton over lowercased text ----
+ *
+ * Lexicon(cues, n_kinds): cues is a sequence of (cue, word_start, kinds) with distinct cue
+ * strings, kinds a bit mask of kind indices below n_kinds. A word_start cue counts only where
+ * the character before it is not a letter, digit or underscore (features.Lexicon's rule). */
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t n_cues;
+    int n_kinds;
+    int32_t *cue_len;
+    unsigned char *cue_word_start;
+    uint32_t *cue_kinds;
+    uint32_t *stamp; /* per cue: the scan that last found it */
+    uint32_t serial;
+    uint16_t *bmp_id; /* alphabet id of each BMP code point, 0 when no cue holds it */
+    Py_UCS4 *astral_char; /* sorted, with their ids: the rare cue letters beyond the BMP */
+    int32_t *astral_id;
+    Py_ssize_t n_astral_chars;
+    int32_t n_alpha;
+    int32_t n_nodes;
+    int32_t *root_next; /* child of the root for each alphabet id, 0 for none */
+    int32_t *edge_start, *edge_id, *edge_to; /* other nodes' children, sorted by id */
+    int32_t *fail, *out_cue, *dict_link;
+} LexiconObject;
+
+static void lexicon_dealloc(LexiconObject *self) {
+    free(self->cue_len);
+    free(self->cue_word_start);
+    free(self->cue_kinds);
+    free(self->stamp);
+    free(self->bmp_id);
+    free(self->astral_char);
+    free(self->astral_id);
+    free(self->root_next);
+    free(self->edge_start);
+    free(self->edge_id);
+    free(self->edge_to);
+    free(self->fail);
+    free(self->out_cue);
+    free(self->dict_link);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static inline int32_t alpha_id(const LexiconObject *lx, Py_UCS4 ch) {
+    if (ch < 0x10000) return lx->bmp_id[ch];
+    Py_ssize_t lo = 0, hi = lx->n_astral_chars;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (lx->astral_char[mid] < ch) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < lx->n_astral_chars && lx->astral_char[lo] == ch ? lx->astral_id[lo] : 0;
+}
+
+static inline int32_t node_child(const LexiconObject *lx, int32_t node, int32_t a) {
+    if (!node) return lx->root_next[a];
+    int32_t lo = lx->edge_start[node], hi = lx->edge_start[node + 1];
+    while (lo < hi) {
+        int32_t mid = (lo + hi) / 2;
+        if (lx->edge_id[mid] < a) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < lx->edge_start[node + 1] && lx->edge_id[lo] == a ? lx->edge_to[lo] : 0;
+}
+
+static int cmp_ucs4(const void *a, const void *b) {
+    Py_UCS4 x = *(const Py_UCS4 *)a, y = *(const Py_UCS4 *)b;
+    return x < y ? -1 : x > y;
+}
+
+static PyObject *lexicon_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    PyObject *cues;
+    int n_kinds;
+    static char *kwlist[] = {"cues", "n_kinds", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "Oi", kwlist, &cues, &n_kinds)) return NULL;
+    if (n_kinds < 0 || n_kinds > 32) {
+        PyErr_SetString(PyExc_ValueError, "a lexicon has at most 32 kinds");
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(cues, "cues must be a sequence of (cue, word_start, kinds)");
+    if (!seq) return NULL;
+    LexiconObject *lx = (LexiconObject *)type->tp_alloc(type, 0);
+    /* build-time arrays: each node's first child and next sibling, and its alphabet id */
+    int32_t *first_child = NULL, *next_sibling = NULL, *node_id = NULL, *queue = NULL;
+    if (!lx) goto fail;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    lx->n_cues = n;
+    lx->n_kinds = n_kinds;
+    lx->cue_len = calloc(n + 1, sizeof(int32_t));
+    lx->cue_word_start = calloc(n + 1, 1);
+    lx->cue_kinds = calloc(n + 1, sizeof(uint32_t));
+    lx->stamp = calloc(n + 1, sizeof(uint32_t));
+    lx->bmp_id = calloc(0x10000, sizeof(uint16_t));
+    if (!lx->cue_len || !lx->cue_word_start || !lx->cue_kinds || !lx->stamp || !lx->bmp_id) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    /* the alphabet: every code point of a cue */
+    Py_ssize_t total = 0;
+    for (Py_ssize_t c = 0; c < n; c++) {
+        PyObject *cue;
+        int word_start;
+        unsigned long kinds;
+        if (!PyTuple_Check(items[c])) {
+            PyErr_SetString(PyExc_TypeError, "each cue must be a tuple (cue, word_start, kinds)");
+            goto fail;
+        }
+        if (!PyArg_ParseTuple(items[c], "Upk", &cue, &word_start, &kinds)) goto fail;
+        if (PyUnicode_READY(cue) < 0) goto fail;
+        Py_ssize_t len = PyUnicode_GET_LENGTH(cue);
+        if (len < 1 || len > INT32_MAX / 2 || (n_kinds < 32 && kinds >> n_kinds)) {
+            PyErr_SetString(PyExc_ValueError, "a cue must be text, its kinds below n_kinds");
+            goto fail;
+        }
+        lx->cue_len[c] = (int32_t)len;
+        lx->cue_word_start[c] = (unsigned char)word_start;
+        lx->cue_kinds[c] = (uint32_t)kinds;
+        total += len;
+    }
+    Buf astral = {NULL, 0, 0, sizeof(Py_UCS4)};
+    int32_t n_alpha = 0;
+    for (Py_ssize_t c = 0; c < n; c++) {
+        PyObject *cue = PyTuple_GET_ITEM(items[c], 0);
+        int kind = PyUnicode_KIND(cue);
+        const void *data = PyUnicode_DATA(cue);
+        for (Py_ssize_t i = 0; i < lx->cue_len[c]; i++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+            if (ch < 0x10000) {
+                if (!lx->bmp_id[ch]) {
+                    if (n_alpha >= 0xFFFF) {
+                        PyErr_SetString(PyExc_ValueError, "too many distinct cue letters");
+                        free(astral.data);
+                        goto fail;
+                    }
+                    lx->bmp_id[ch] = (uint16_t)++n_alpha;
+                }
+            } else {
+                if (buf_reserve(&astral, 1) < 0) goto fail;
+                ((Py_UCS4 *)astral.data)[astral.len++] = ch;
+            }
+        }
+    }
+    /* distinct astral letters, sorted, numbered after the BMP ones */
+    Py_UCS4 *ac = astral.data;
+    if (astral.len) qsort(ac, astral.len, sizeof(Py_UCS4), cmp_ucs4);
+    Py_ssize_t m = 0;
+    for (size_t i = 0; i < astral.len; i++)
+        if (!m || ac[m - 1] != ac[i]) ac[m++] = ac[i];
+    lx->astral_char = ac ? ac : malloc(sizeof(Py_UCS4));
+    lx->astral_id = malloc((m ? m : 1) * sizeof(int32_t));
+    if (!lx->astral_char || !lx->astral_id) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < m; i++) lx->astral_id[i] = ++n_alpha;
+    lx->n_astral_chars = m;
+    lx->n_alpha = n_alpha;
+    /* the trie */
+    Py_ssize_t max_nodes = total + 1;
+    first_child = calloc(max_nodes, sizeof(int32_t));
+    next_sibling = calloc(max_nodes, sizeof(int32_t));
+    node_id = calloc(max_nodes, sizeof(int32_t));
+    lx->root_next = calloc(n_alpha + 1, sizeof(int32_t));
+    lx->out_cue = malloc(max_nodes * sizeof(int32_t));
+    lx->fail = calloc(max_nodes, sizeof(int32_t));
+    lx->dict_link = calloc(max_nodes, sizeof(int32_t));
+    if (!first_child || !next_sibling || !node_id || !lx->root_next || !lx->out_cue || !lx->fail ||
+        !lx->dict_link) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t k = 0; k < max_nodes; k++) lx->out_cue[k] = -1;
+    int32_t n_nodes = 1;
+    for (Py_ssize_t c = 0; c < n; c++) {
+        PyObject *cue = PyTuple_GET_ITEM(items[c], 0);
+        int kind = PyUnicode_KIND(cue);
+        const void *data = PyUnicode_DATA(cue);
+        int32_t node = 0;
+        for (Py_ssize_t i = 0; i < lx->cue_len[c]; i++) {
+            int32_t a = alpha_id(lx, PyUnicode_READ(kind, data, i));
+            int32_t child = 0;
+            if (!node) {
+                child = lx->root_next[a];
+            } else {
+                for (int32_t x = first_child[node]; x; x = next_sibling[x])
+                    if (node_id[x] == a) {
+                        child = x;
+                        break;
+                    }
+            }
+            if (!child) {
+                child = n_nodes++;
+                node_id[child] = a;
+                if (!node) {
+                    lx->root_next[a] = child;
+                } else {
+                    next_sibling[child] = first_child[node];
+                    first_child[node] = child;
+                }
+            }
+            node = child;
+        }
+        if (lx->out_cue[node] >= 0) {
+            PyErr_SetString(PyExc_ValueError, "cues must be distinct");
+            goto fail;
+        }
+        lx->out_cue[node] = (int32_t)c;
+    }
+    lx->n_nodes = n_nodes;
+    /* children of the root as a list too, for the breadth-first pass */
+    for (int32_t a = n_alpha; a >= 1; a--)
+        if (lx->root_next[a]) {
+            next_sibling[lx->root_next[a]] = first_child[0];
+            first_child[0] = lx->root_next[a];
+        }
+    /* failure and dictionary links, breadth first */
+    queue = malloc(n_nodes * sizeof(int32_t));
+    lx->edge_start = calloc(n_nodes + 1, sizeof(int32_t));
+    if (!queue || !lx->edge_start) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    int32_t head = 0, tail = 0;
+    for (int32_t x = first_child[0]; x; x = next_sibling[x]) {
+        lx->fail[x] = 0;
+        queue[tail++] = x;
+    }
+    while (head < tail) {
+        int32_t u = queue[head++];
+        for (int32_t v = first_child[u]; v; v = next_sibling[v]) {
+            int32_t a = node_id[v], f = lx->fail[u], to = 0;
+            for (;;) {
+                if (!f) {
+                    to = lx->root_next[a];
+                    break;
+                }
+                /* f was numbered before v's level is reached: its children are in the lists */
+                for (int32_t x = first_child[f]; x; x = next_sibling[x])
+                    if (node_id[x] == a) {
+                        to = x;
+                        break;
+                    }
+                if (to) break;
+                f = lx->fail[f];
+            }
+            lx->fail[v] = to == v ? 0 : to;
+            int32_t fv = lx->fail[v];
+            lx->dict_link[v] = lx->out_cue[fv] >= 0 ? fv : lx->dict_link[fv];
+            queue[tail++] = v;
+        }
+    }
+    /* other nodes' children as sorted arrays */
+    for (int32_t u = 1; u < n_nodes; u++) {
+        int32_t k = 0;
+        for (int32_t x = first_child[u]; x; x = next_sibling[x]) k++;
+        lx->edge_start[u + 1] = k;
+    }
+    for (int32_t u = 1; u <= n_nodes - 1; u++) lx->edge_start[u + 1] += lx->edge_start[u];
+    int32_t n_edges = lx->edge_start[n_nodes];
+    lx->edge_id = malloc((n_edges ? n_edges : 1) * sizeof(int32_t));
+    lx->edge_to = malloc((n_edges ? n_edges : 1) * sizeof(int32_t));
+    if (!lx->edge_id || !lx->edge_to) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (int32_t u = 1; u < n_nodes; u++) {
+        int32_t at = lx->edge_start[u], end = at;
+        for (int32_t x = first_child[u]; x; x = next_sibling[x]) {
+            int32_t j = end++; /* insertion by id */
+            while (j > at && lx->edge_id[j - 1] > node_id[x]) {
+                lx->edge_id[j] = lx->edge_id[j - 1];
+                lx->edge_to[j] = lx->edge_to[j - 1];
+                j--;
+            }
+            lx->edge_id[j] = node_id[x];
+            lx->edge_to[j] = x;
+        }
+    }
+    free(first_child);
+    free(next_sibling);
+    free(node_id);
+    free(queue);
+    Py_DECREF(seq);
+    return (PyObject *)lx;
+fail:
+    free(first_child);
+    free(next_sibling);
+    free(node_id);
+    free(queue);
+    Py_XDECREF(lx);
+    Py_DECREF(seq);
+    return NULL;
+}
+
+static inline int is_word_char(Py_UCS4 ch) { return Py_UNICODE_ISALNUM(ch) || ch == '_'; }
+
+/* Scan lowered text: each distinct cue found counts once for each of its kinds in counts
+ * (n_kinds entries); found, when given, receives the distinct cue indices. */
+static int lexicon_scan(LexiconObject *lx, PyObject *lowered, long *counts, Buf *found) {
+    int kind = PyUnicode_KIND(lowered);
+    const void *data = PyUnicode_DATA(lowered);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(lowered);
+    if (++lx->serial == 0) { /* wrapped: forget every stamp */
+        memset(lx->stamp, 0, (lx->n_cues + 1) * sizeof(uint32_t));
+        lx->serial = 1;
+    }
+    for (int k = 0; k < lx->n_kinds; k++) counts[k] = 0;
+    if (!lx->n_cues) return 0;
+    int32_t node = 0;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        int32_t a = alpha_id(lx, PyUnicode_READ(kind, data, i));
+        if (!a) {
+            node = 0;
+            continue;
+        }
+        for (;;) {
+            int32_t next = node_child(lx, node, a);
+            if (next || !node) {
+                node = next;
+                break;
+            }
+            node = lx->fail[node];
+        }
+        for (int32_t x = lx->out_cue[node] >= 0 ? node : lx->dict_link[node]; x;
+             x = lx->dict_link[x]) {
+            int32_t c = lx->out_cue[x];
+            Py_ssize_t start = i - lx->cue_len[c] + 1;
+            if (lx->cue_word_start[c] && start > 0 &&
+                is_word_char(PyUnicode_READ(kind, data, start - 1)))
+                continue;
+            if (lx->stamp[c] == lx->serial) continue;
+            lx->stamp[c] = lx->serial;
+            for (int k = 0; k < lx->n_kinds; k++)
+                if (lx->cue_kinds[c] >> k & 1) counts[k]++;
+            if (found) {
+                if (buf_reserve(found, 1) < 0) return -1;
+                ((int32_t *)found->data)[found->len++] = c;
+            }
+        }
+    }
+    return 0;
+}
+
+static PyObject *lexicon_counts(LexiconObject *lx, PyObject *lowered) {
+    if (!PyUnicode_Check(lowered) || PyUnicode_READY(lowered) < 0) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "counts() takes a str");
+        return NULL;
+    }
+    long counts[32];
+    if (lexicon_scan(lx, lowered, counts, NULL) < 0) return NULL;
+    PyObject *out = PyTuple_New(lx->n_kinds);
+    for (int k = 0; out && k < lx->n_kinds; k++) PyTuple_SET_ITEM(out, k, PyLong_FromLong(counts[k]));
+    return out;
+}
+
+static PyObject *lexicon_found(LexiconObject *lx, PyObject *lowered) {
+    if (!PyUnicode_Check(lowered) || PyUnicode_READY(lowered) < 0) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "found() takes a str");
+        return NULL;
+    }
+    long counts[32];
+    Buf found = {NULL, 0, 0, sizeof(int32_t)};
+    PyObject *out = NULL;
+    if (lexicon_scan(lx, lowered, counts, &found) == 0) {
+        out = PyList_New((Py_ssize_t)found.len);
+        for (size_t k = 0; out && k < found.len; k++)
+            PyList_SET_ITEM(out, k, PyLong_FromLong(((int32_t *)found.data)[k]));
+    }
+    free(found.data);
+    return out;
+}
+
+static PyMethodDef lexicon_methods[] = {
+    {"counts", (PyCFunction)lexicon_counts, METH_O,
+     "counts(lowered) -> tuple: how many different cues of each kind occur in lowered."},
+    {"found", (PyCFunction)lexicon_found, METH_O,
+     "found(lowered) -> list: the indices of the cues that occur in lowered."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject LexiconType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "attrib._speedups.Lexicon",
+    .tp_basicsize = sizeof(LexiconObject),
+    .tp_dealloc = (destructor)lexicon_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Lexicon(cues, n_kinds): an Aho-Corasick automaton of (cue, word_start, kinds).",
+    .tp_methods = lexicon_methods,
+    .tp_new = lexicon_new,
+};
+
+/* ---- A line's own features: features._line_cues in one pass ---- */
+
+static inline int in_set(Py_UCS4 ch, const Py_UCS4 *set) {
+    for (; *set; set++)
+        if (*set == ch) return 1;
+    return 0;
+}
+
+static const Py_UCS4 TERMINALS[] = {'.', '!', '?', 0x3002, 0xFF01, 0xFF1F, 0x061F, 0x0964, 0x2026, 0};
+static const Py_UCS4 CLOSERS[] = {'"', '\'', 0x201D, 0x2019, 0x00BB, 0x300D, 0x300F, ')', ']', 0};
+static const Py_UCS4 OPENERS[] = {'(', '[', 0xFF08, 0x3010, 0x00AB, '"', 0x201C, 0x2014, 0x2013,
+                                  '-', 0};
+static const Py_UCS4 COLONS[] = {':', 0xFF1A, 0};
+static const Py_UCS4 DOTS3[] = {'.', 0xFF0E, 0x3002, 0};
+
+#define READ(i) PyUnicode_READ(kind, data, (i))
+
+/* ASCII letter c (lowercase) under re.IGNORECASE: its capital, and the long s for s. */
+static inline int ci_letter(Py_UCS4 ch, char c) {
+    return ch == (Py_UCS4)c || ch == (Py_UCS4)(c - 32) || (c == 's' && ch == 0x017F);
+}
+
+static int ci_word_at(int kind, const void *data, Py_ssize_t len, Py_ssize_t i, const char *w) {
+    for (; *w; w++, i++)
+        if (i >= len || !ci_letter(READ(i), *w)) return 0;
+    return 1;
+}
+
+/* features._URL: (?:https?|ftp)://\S+|\bwww[.．。]\S+, case-insensitive */
+static int has_url(int kind, const void *data, Py_ssize_t len) {
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 ch = READ(i);
+        Py_ssize_t after = -1;
+        if (ci_letter(ch, 'h') && ci_word_at(kind, data, len, i, "http")) {
+            Py_ssize_t j = i + 4;
+            if (j < len && ci_letter(READ(j), 's')) j++;
+            if (j + 2 < len && READ(j) == ':' && READ(j + 1) == '/' && READ(j + 2) == '/')
+                after = j + 3;
+        } else if (ci_letter(ch, 'f') && ci_word_at(kind, data, len, i, "ftp")) {
+            if (i + 5 < len && READ(i + 3) == ':' && READ(i + 4) == '/' && READ(i + 5) == '/')
+                after = i + 6;
+        } else if (ci_letter(ch, 'w') && ci_word_at(kind, data, len, i, "www") &&
+                   (i == 0 || !is_word_char(READ(i - 1)))) {
+            if (i + 3 < len && in_set(READ(i + 3), DOTS3)) after = i + 4;
+        }
+        if (after >= 0 && after < len && !Py_UNICODE_ISSPACE(READ(after))) return 1;
+    }
+    return 0;
+}
+
+/* features._EMAIL: [\w.+-]+@[\w-]+(?:[.．。][\w-]+)+ */
+static int has_email(int kind, const void *data, Py_ssize_t len) {
+    for (Py_ssize_t i = 1; i < len; i++) {
+        if (READ(i) != '@') continue;
+        Py_UCS4 before = READ(i - 1);
+        if (!(is_word_char(before) || before == '.' || before == '+' || before == '-')) continue;
+        Py_ssize_t j = i + 1;
+        while (j < len && (is_word_char(READ(j)) || READ(j) == '-')) j++;
+        if (j == i + 1 || j + 1 >= len || !in_set(READ(j), DOTS3)) continue;
+        Py_UCS4 next = READ(j + 1);
+        if (is_word_char(next) || next == '-') return 1;
+    }
+    return 0;
+}
+
+/* features._COLON_LABEL: ^\W{0,3}[^\W\d][^:：\n]{0,28}\s?[:：] */
+static int colon_label(int kind, const void *data, Py_ssize_t len) {
+    Py_ssize_t k = 0;
+    while (k < len && !is_word_char(READ(k))) k++;
+    if (k > 3 || k >= len || Py_UNICODE_ISDECIMAL(READ(k))) return 0;
+    Py_ssize_t j = k + 1, c = j;
+    while (c < len && !in_set(READ(c), COLONS) && READ(c) != '\n') c++;
+    if (c >= len) return 0;
+    if (in_set(READ(c), COLONS))
+        return c - j <= 28 || (c - j == 29 && Py_UNICODE_ISSPACE(READ(c - 1)));
+    return c - j <= 28 && c + 1 < len && in_set(READ(c + 1), COLONS); /* \s? took the newline */
+}
+
+/* features._TERMINAL: a sentence end, closing marks, then the end (or a final newline) */
+static int ends_sentence(int kind, const void *data, Py_ssize_t len) {
+    for (int drop = 0; drop <= 1; drop++) {
+        Py_ssize_t e = len - drop;
+        if (drop && (len == 0 || READ(len - 1) != '\n')) break;
+        while (e > 0 && in_set(READ(e - 1), CLOSERS)) e--;
+        if (e > 0 && in_set(READ(e - 1), TERMINALS)) return 1;
+    }
+    return 0;
+}
+
+/* features._WRAPPED: an opening mark first, and no line break before the last character */
+static int wrapped(int kind, const void *data, Py_ssize_t len) {
+    if (!len || !in_set(READ(0), OPENERS)) return 0;
+    for (Py_ssize_t i = 1; i < len - 1; i++)
+        if (READ(i) == '\n') return 0;
+    return 1;
+}
+
+/* features._name_at_end: the last word capitalised, the line holding another word before it */
+static double name_at_end(int kind, const void *data, Py_ssize_t len) {
+    Py_ssize_t end = len;
+    while (end && !Py_UNICODE_ISALNUM(READ(end - 1))) end--;
+    Py_ssize_t start = end;
+    while (start && !Py_UNICODE_ISSPACE(READ(start - 1))) start--;
+    if (start == end) return 0.0;
+    Py_ssize_t before = start;
+    while (before && Py_UNICODE_ISSPACE(READ(before - 1))) before--;
+    if (!before) return 0.0; /* one word */
+    for (Py_ssize_t i = start; i < end; i++) {
+        Py_UCS4 ch = READ(i);
+        if (Py_UNICODE_ISALNUM(ch)) return Py_UNICODE_ISUPPER(ch) ? 1.0 : 0.0;
+    }
+    return 0.0;
+}
+
+static inline double cap(long v, long top) { return (double)(v < top ? v : top); }
+
+/* line_cues(lexicon, kinds, marks, text, lowered, n_hosts, host_chars, last_host_end,
+ * institutional) -> the 28 floats of features._line_cues. kinds gives the lexicon's index of
+ * the syndication, chrome, photo, institution, restriction, own_site, role and speech kinds
+ * (-1: none); marks is the lexicon of copyright marks (features._COPYRIGHT); the hosts are
+ * find_hosts(text)'s: how many, their characters, the last one's end, whether all are
+ * institutional. */
+static PyObject *line_cues(PyObject *self, PyObject *args) {
+    LexiconObject *lx, *marks;
+    PyObject *text, *lowered;
+    int kinds[8];
+    Py_ssize_t n_hosts, host_chars, last_end;
+    int institutional;
+    if (!PyArg_ParseTuple(args, "O!(iiiiiiii)O!UUnnnp", &LexiconType, &lx, &kinds[0], &kinds[1],
+                          &kinds[2], &kinds[3], &kinds[4], &kinds[5], &kinds[6], &kinds[7],
+                          &LexiconType, &marks, &text, &lowered, &n_hosts, &host_chars, &last_end,
+                          &institutional))
+        return NULL;
+    for (int k = 0; k < 8; k++)
+        if (kinds[k] >= lx->n_kinds) {
+            PyErr_SetString(PyExc_ValueError, "a kind index beyond the lexicon's kinds");
+            return NULL;
+        }
+    if (PyUnicode_READY(text) < 0 || PyUnicode_READY(lowered) < 0) return NULL;
+    long counts[32], mark_counts[32];
+    if (lexicon_scan(lx, lowered, counts, NULL) < 0 || lexicon_scan(marks, lowered, mark_counts, NULL) < 0)
+        return NULL;
+    long cue[8];
+    for (int k = 0; k < 8; k++) cue[k] = kinds[k] >= 0 ? counts[kinds[k]] : 0;
+    int copyright = 0;
+    for (int k = 0; k < marks->n_kinds; k++) copyright |= mark_counts[k] > 0;
+
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    /* one pass: digits, capitals, dense letters, words, hashtags */
+    long digits = 0, upper = 0, dense = 0, words = 0, hashtags = 0;
+    int in_word = 0, hash = 0;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 ch = READ(i);
+        if (Py_UNICODE_ISDIGIT(ch)) digits++;
+        else if (Py_UNICODE_ISUPPER(ch)) upper++;
+        if ((ch >= 0x3040 && ch <= 0x30FF) || (ch >= 0x3400 && ch <= 0x9FFF) ||
+            (ch >= 0xAC00 && ch <= 0xD7AF) || (ch >= 0x0E00 && ch <= 0x0E7F))
+            dense++;
+        if (ch == '#') hash = 1;
+        if (Py_UNICODE_ISSPACE(ch)) {
+            in_word = 0;
+        } else if (!in_word) {
+            in_word = 1;
+            words++;
+            if (ch == '#') hashtags++;
+        }
+    }
+    Py_ssize_t lead = 0, trail = len;
+    while (lead < len && Py_UNICODE_ISSPACE(READ(lead))) lead++;
+    while (trail > lead && Py_UNICODE_ISSPACE(READ(trail - 1))) trail--;
+    Py_ssize_t stripped = trail - lead ? trail - lead : 1;
+    long words_after = 0;
+    if (n_hosts) {
+        Py_ssize_t run = 0;
+        for (Py_ssize_t i = last_end < 0 ? 0 : last_end; i <= len; i++) {
+            Py_UCS4 ch = i < len ? READ(i) : 0;
+            if (i < len && Py_UNICODE_ISALNUM(ch)) {
+                run++;
+            } else {
+                words_after += run >= 2;
+                run = 0;
+            }
+        }
+    }
+    int paragraph = len >= 160 || (len >= 64 && dense * 2 >= len);
+    int url = has_url(kind, data, len);
+    int email = has_email(kind, data, len);
+    double f[28] = {
+        n_hosts > 0,
+        url,
+        n_hosts > 0 && (double)host_chars / (double)stripped > 0.6,
+        cap(cue[0], 3),
+        cap(cue[1], 3),
+        n_hosts > 0 && institutional,
+        cue[2] > 0,
+        n_hosts > 0 && words_after == 0,
+        cap(words_after, 10) / 10,
+        cap(cue[3], 2) / 2,
+        cap(cue[4], 2) / 2,
+        cap(cue[5], 2) / 2,
+        cap(cue[6], 2) / 2,
+        hash ? (double)hashtags / (double)words : 0.0,
+        cap(cue[7], 2) / 2,
+        name_at_end(kind, data, len),
+        log1p((double)len) / 7,
+        paragraph,
+        cap(words, 40) / 40,
+        email,
+        colon_label(kind, data, len),
+        copyright,
+        wrapped(kind, data, len),
+        ends_sentence(kind, data, len),
+        (double)digits / (double)(len > 1 ? len : 1),
+        (double)upper,
+        trail > lead && in_set(READ(trail - 1), COLONS),
+        len == 0,
+    };
+    PyObject *out = PyTuple_New(28);
+    for (int k = 0; out && k < 28; k++) {
+        PyObject *v = PyFloat_FromDouble(f[k]);
+        if (!v) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyTuple_SET_ITEM(out, k, v);
+    }
+    return out;
+}
+
+#undef READ
+
 static PyMethodDef methods[] = {
     {"hash_ngrams", hash_ngrams, METH_VARARGS,
      "hash_ngrams(texts, lo, hi, n_features) -> (counts, indices, indptr) as bytearrays of "
@@ -715,6 +1339,9 @@ static PyMethodDef methods[] = {
      "tail_starts(texts, classes, tail_min, tail_max, head_min, margin, keep) -> list of "
      "tuples of "
      "offsets: attrib.segment.tail_starts for many lines."},
+    {"line_cues", line_cues, METH_VARARGS,
+     "line_cues(lexicon, kinds, marks, text, lowered, n_hosts, host_chars, last_host_end, "
+     "institutional) -> tuple of 28 floats: attrib.features._line_cues."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -724,4 +1351,15 @@ static struct PyModuleDef module = {
     methods,
 };
 
-PyMODINIT_FUNC PyInit__speedups(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__speedups(void) {
+    if (PyType_Ready(&LexiconType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    Py_INCREF(&LexiconType);
+    if (PyModule_AddObject(m, "Lexicon", (PyObject *)&LexiconType) < 0) {
+        Py_DECREF(&LexiconType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

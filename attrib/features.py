@@ -40,14 +40,19 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:[.．。][\w-]+)+")
 _DIGITS = re.compile(r"\d+")
 _COLON_LABEL = re.compile(r"^\W{0,3}[^\W\d][^:：\n]{0,28}\s?[:：]")
 # "All rights reserved" and kin: the site's own copyright line, in many languages.
+_COPYRIGHT_MARKS = tuple(
+    """
+©|ⓒ|(c)|copyright|rights reserved|droits réservés|derechos reservados|direitos reservados|
+diritti riservati|rechte vorbehalten|права защищены|права захищені|hakları saklıdır|
+prawa zastrzeżone|rechten voorbehouden|drepturile rezervate|rättigheter förbehållna|
+alle rettigheder|版权所有|版權所有|无断转载|無断転載|無断複製|저작권|무단 전재|무단전재|
+جميع الحقوق|حقوق محفوظ|جملہ حقوق|کلیه حقوق|تمام حقوق|सर्वाधिकार|hak cipta|bản quyền|haki zote|
+πνευματικά δικαιώματα|κατοχυρωμένα|כל הזכויות|สงวนลิขสิทธิ์|স্বত্ব|সর্বস্বত্ব|
+minden jog fenntartva|všechna práva|kaikki oikeudet
+""".replace("\n", "").split("|")
+)
 _COPYRIGHT = re.compile(
-    "©|ⓒ|\\(c\\)|copyright|rights reserved|droits réservés|derechos reservados|direitos reservados|"
-    "diritti riservati|rechte vorbehalten|права защищены|права захищені|hakları saklıdır|"
-    "prawa zastrzeżone|rechten voorbehouden|drepturile rezervate|rättigheter förbehållna|"
-    "alle rettigheder|版权所有|版權所有|无断转载|無断転載|無断複製|저작권|무단 전재|무단전재|"
-    "جميع الحقوق|حقوق محفوظ|جملہ حقوق|کلیه حقوق|تمام حقوق|सर्वाधिकार|hak cipta|bản quyền|haki zote|"
-    "πνευματικά δικαιώματα|κατοχυρωμένα|כל הזכויות|สงวนลิขสิทธิ์|স্বত্ব|সর্বস্বত্ব|"
-    "minden jog fenntartva|všechna práva|kaikki oikeudet",
+    "|".join(map(re.escape, _COPYRIGHT_MARKS))
 )  # searched in lowercased text: case-insensitive Unicode matching is ten times slower
 _WRAPPED = re.compile(r"^[(\[（【«\"“—–-].*[)\]）】»\"”]?$")
 _TERMINAL = re.compile(r"[.!?。！？؟।…][\"'”’»」』)\]]*$")
@@ -161,22 +166,37 @@ class Lexicon:
     as ``опубликова`` matches ``опубликовано``, but ``deel`` does not fire inside ``aandeel``);
     cues in other scripts, where clitics attach to words (Arabic, Hebrew) or words are not
     spaced (Chinese, Japanese, Thai), match anywhere. A line costs one pass whatever the size of
-    the lexicon: with pyahocorasick (the ``attrib[fast]`` extra) through an Aho-Corasick
-    automaton; otherwise through prefix-tree patterns, the anywhere-cues one per script of their
-    first letter and tried only on lines holding one of those letters. Both find the same cues;
-    ``automaton=False`` (or ``ATTRIB_LEXICON=python``) forces the patterns.
+    the lexicon, through an Aho-Corasick automaton: the compiled one of :mod:`attrib.speedups`,
+    else pyahocorasick's (the ``attrib[fast]`` extra); without either, through prefix-tree
+    patterns, the anywhere-cues one per script of their first letter and tried only on lines
+    holding one of those letters. All find the same cues. ``automaton`` names the backend
+    (``"c"``, ``"pyahocorasick"``, ``"re"``; True is pyahocorasick, False the patterns, None the
+    first available); ``ATTRIB_LEXICON=python`` makes None the patterns.
     """
 
-    def __init__(self, cues: Iterable[tuple[str, str]], *, automaton: bool | None = None) -> None:
+    def __init__(
+        self, cues: Iterable[tuple[str, str]], *, automaton: bool | str | None = None
+    ) -> None:
         self.cues = frozenset((kind, c) for kind, c in cues if len(c) >= 2)
         kinds: dict[str, list[str]] = {}
         for kind, cue in sorted(self.cues):
             kinds.setdefault(cue, []).append(kind)
-        if automaton is None:
-            automaton = automaton_available()
-        self._automaton = _automaton(kinds) if automaton and kinds else None
-        self.backend = "pyahocorasick" if self._automaton is not None else "re"
-        if self._automaton is not None:
+        self.backend = _lexicon_backend(automaton)
+        self._automaton = None
+        self._compiled: Any = None
+        if self.backend == "c":
+            self.kinds = tuple(sorted({kind for kind, _ in self.cues}))
+            bit = {kind: 1 << k for k, kind in enumerate(self.kinds)}
+            self._cue_list = list(kinds)
+            self._compiled = _require_compiled().Lexicon(
+                [(c, _word_start_script(c), sum(bit[k] for k in kinds[c])) for c in self._cue_list],
+                len(self.kinds),
+            )
+            self._pairs = [tuple((kind, c) for kind in kinds[c]) for c in self._cue_list]
+            self._kind_ids = tuple(self.kinds.index(k) if k in bit else -1 for k in _CUE_KINDS)
+            return
+        if self.backend == "pyahocorasick":
+            self._automaton = _automaton(kinds) if kinds else None
             return
         word_start = sorted(c for c in kinds if _word_start_script(c))
         by_script: dict[str, list[str]] = {}
@@ -206,7 +226,13 @@ class Lexicon:
     def found(self, lowered: str) -> set[tuple[str, str]]:
         """The (kind, cue) pairs whose cue occurs in ``lowered``."""
         hits: set[tuple[str, str]] = set()
-        if self._automaton is not None:
+        if self._compiled is not None:
+            for c in self._compiled.found(lowered):
+                hits.update(self._pairs[c])
+            return hits
+        if self.backend == "pyahocorasick":
+            if self._automaton is None:
+                return hits
             for end, (back, word_start, pairs) in self._automaton.iter(lowered):
                 i = end - back  # where the cue starts
                 if word_start and i and (lowered[i - 1].isalnum() or lowered[i - 1] == "_"):
@@ -226,10 +252,34 @@ class Lexicon:
 
     def counts(self, lowered: str) -> dict[str, int]:
         """How many different cues of each kind occur in ``lowered``."""
+        if self._compiled is not None:
+            counts = self._compiled.counts(lowered)
+            return {kind: n for kind, n in zip(self.kinds, counts, strict=True) if n}
         out: dict[str, int] = {}
         for kind, _ in self.found(lowered):
             out[kind] = out.get(kind, 0) + 1
         return out
+
+
+def _lexicon_backend(automaton: bool | str | None) -> str:
+    if automaton is None:
+        if os.environ.get("ATTRIB_LEXICON", "auto") == "python":
+            return "re"
+        if compiled_module() is not None:
+            return "c"
+        return "pyahocorasick" if automaton_available() else "re"
+    if isinstance(automaton, bool):
+        return "pyahocorasick" if automaton else "re"
+    if automaton not in ("c", "pyahocorasick", "re"):
+        raise ValueError(f"unknown lexicon backend {automaton!r}")
+    return automaton
+
+
+def _require_compiled() -> Any:
+    compiled = compiled_module()
+    if compiled is None:
+        raise RuntimeError("the compiled module attrib._speedups is not available")
+    return compiled
 
 
 def automaton_available() -> bool:
@@ -491,9 +541,31 @@ def _institutional(domain: str) -> bool:
 @functools.lru_cache(maxsize=4096)  # each line is also its neighbours' prev and next
 def _line_cues(text: str) -> tuple[float, ...]:
     """What a line's text alone says, in the columns above; its context is added per record."""
+    return _own_features(text, lexicon())
+
+
+# The kinds whose counts _own_features reads, in the order the compiled pass takes them.
+_CUE_KINDS = ("syndication", "chrome", "photo", "institution", "restriction", "own_site", "role", "speech")  # fmt: skip
+
+
+def _own_features(text: str, lex: Lexicon) -> tuple[float, ...]:
+    """:func:`_line_cues` with the given lexicon: in one compiled pass when the lexicon is the
+    compiled one, else in Python (the reference, which a test holds the compiled pass to)."""
     lowered = text.lower()
-    cues = lexicon().counts(lowered)
     hosts = find_hosts(text)
+    if lex._compiled is not None:
+        return _require_compiled().line_cues(
+            lex._compiled,
+            lex._kind_ids,
+            _copyright_lexicon(),
+            text,
+            lowered,
+            len(hosts),
+            sum(h.end - h.start for h in hosts),
+            hosts[-1].end if hosts else 0,
+            bool(hosts) and all(_institutional(h.domain) for h in hosts),
+        )
+    cues = lex.counts(lowered)
     host_chars = sum(h.end - h.start for h in hosts)
     stripped = len(text.strip()) or 1
     # A credit ends with its host; a story names a site mid-sentence and goes on.
@@ -531,6 +603,12 @@ def _line_cues(text: str) -> tuple[float, ...]:
         float(text.rstrip().endswith((":", "："))),
         float(not text),
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _copyright_lexicon() -> Any:
+    """The copyright marks (:data:`_COPYRIGHT`) as a compiled lexicon: found anywhere."""
+    return _require_compiled().Lexicon([(m, False, 1) for m in _COPYRIGHT_MARKS], 1)
 
 
 def _name_at_end(text: str) -> float:

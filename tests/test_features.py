@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from attrib.features import (
+    _CUE_KINDS,
     CONTEXT_FEATURES,
     Lexicon,
     automaton_available,
@@ -19,24 +20,29 @@ from attrib.features import (
     lexicon,
 )
 from attrib.language import guess
+from attrib.speedups import compiled_module
 
-# Every lexicon test runs on both ways of finding cues: the patterns, and the Aho-Corasick
-# automaton of the attrib[fast] extra.
+# Every lexicon test runs on every way of finding cues: the patterns, pyahocorasick's automaton
+# (the attrib[fast] extra) and the compiled one (attrib.speedups).
 BACKENDS = [
-    False,
+    "re",
     pytest.param(
-        True,
+        "pyahocorasick",
         marks=pytest.mark.skipif(not automaton_available(), reason="pyahocorasick missing"),
+    ),
+    pytest.param(
+        "c",
+        marks=pytest.mark.skipif(compiled_module() is None, reason="attrib._speedups not built"),
     ),
 ]
 
 
-@pytest.fixture(params=BACKENDS, ids=["re", "pyahocorasick"])
+@pytest.fixture(params=BACKENDS, ids=["re", "pyahocorasick", "c"])
 def automaton(request):
     return request.param
 
 
-def _lex(*cues: str, kind: str = "syndication", automaton: bool = False) -> Lexicon:
+def _lex(*cues: str, kind: str = "syndication", automaton: str = "re") -> Lexicon:
     return Lexicon(((kind, c) for c in cues), automaton=automaton)
 
 
@@ -117,7 +123,7 @@ def test_the_bundled_lexicon_finds_what_a_scan_of_every_cue_finds(automaton):
     with open(Path(__file__).parents[1] / "data" / "train.csv", encoding="utf-8") as f:
         lines = [r["text"].lower() for r in csv.DictReader(f)][::150]
     lex = Lexicon(lexicon().cues, automaton=automaton)
-    assert lex.backend == ("pyahocorasick" if automaton else "re")
+    assert lex.backend == automaton
     assert len(lines) > 150
     for line in lines:
         assert lex.found(line) == _found_by_scanning(lex, line), line
@@ -132,16 +138,7 @@ def test_the_bundled_cue_table_is_well_formed_and_loaded():
     with table.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     assert rows and set(rows[0]) == {"kind", "language", "cue"}
-    kinds = {
-        "syndication",
-        "chrome",
-        "photo",
-        "institution",
-        "restriction",
-        "own_site",
-        "role",
-        "speech",
-    }
+    kinds = set(_CUE_KINDS)  # every kind the features read, and no other
     assert {r["kind"] for r in rows} == kinds
     assert all(r["cue"] == r["cue"].lower() and len(r["cue"]) >= 2 for r in rows)
     assert len({r["language"] for r in rows}) >= 40

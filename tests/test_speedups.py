@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import attrib
 import attrib.compiled
-from attrib import language, segment, speedups
+from attrib import features, language, segment, speedups
 from attrib.detector import default_detector
 from attrib.features import _hash_ngrams_numpy, normalise_text
 
@@ -177,3 +177,37 @@ def test_compiled_tail_starts_equal_the_reference_on_any_line(line, pad):
     with pytest.MonkeyPatch.context() as monkeypatch:
         got, reference = _tail_starts_both_ways(spans, monkeypatch)
     assert got == reference
+
+
+@pytest.fixture(scope="module")
+def lexicons():
+    _compiled_module()
+    cues = features.lexicon().cues
+    return features.Lexicon(cues, automaton="c"), features.Lexicon(cues, automaton="re")
+
+
+def test_a_lines_own_features_in_one_compiled_pass_equal_the_reference(lexicons):
+    compiled, reference = lexicons
+    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
+        texts = [r["text"] for r in csv.DictReader(f)]
+    for text in texts:
+        assert features._own_features(text, compiled) == features._own_features(text, reference)
+
+
+# URL schemes in any case (and the long s that re.IGNORECASE folds to s), e-mails, colon labels,
+# copyright marks, hashtags, sentence ends, opening marks, line breaks, digits of other scripts.
+_PIECES = st.sampled_from(
+    ["http://x", "HTTPS://a", "httpſ://b", "ftp://", "www.x", "WWW．y", "a@b.c", "x@y", "_:",
+     "Source:", "© 2024", "(c)", "#tag", "Reuters", "  :", "Photo: AFP", "ab", "é", ".", "!",
+     "”", "«", "—", "-", "\n", "\u00a0", "ظ", "東", "한", "1", "٣", "²", "#", "@", " ", "："]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES, max_size=12))
+def test_a_lines_own_features_in_one_compiled_pass_equal_the_reference_on_any_text(
+    lexicons, pieces
+):
+    compiled, reference = lexicons
+    text = "".join(pieces)
+    assert features._own_features(text, compiled) == features._own_features(text, reference)
