@@ -279,50 +279,38 @@ static double pairwise_sum(const double *a, Py_ssize_t n, Py_ssize_t stride) {
     return pairwise_sum(a, n2, stride) + pairwise_sum(a + n2 * stride, n - n2, stride);
 }
 
-/* A float64 array argument of the expected size, or None when allowed. */
-static int get_doubles(PyObject *obj, Py_buffer *view, Py_ssize_t size, const char *name) {
-    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
-    if (view->itemsize != sizeof(double) || !view->format || strcmp(view->format, "d") != 0 ||
-        view->len != size * (Py_ssize_t)sizeof(double)) {
-        PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous float64 array of %zd values",
-                     name, size);
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
-}
-
-/* text_scores(texts, lo, hi, n_features, log_table, idf, coef) -> bytearray of float64 scores,
- * one row of n_classes per text: the l2-normalised (sublinear) tf-idf n-gram vector of each text
- * times coef, summed in the order numpy sums it, so the answer is the same to the last bit.
- * log_table[c] is log(c) + 1 as numpy computes it (None: raw counts); a count beyond the table
- * returns None, and the caller takes the numpy path. idf may be None. */
+/* text_scores(texts, lo, hi, n_features, log_table, weights) -> bytearray of float64 scores, one
+ * row of n_classes per text: the l2-normalised (sublinear) tf-idf n-gram vector of each text times
+ * the coefficients, summed in the order numpy sums it, so the answer is the same to the last bit.
+ * weights has shape (n_features, 1 + n_classes): each column's idf (1.0 without idf) beside its
+ * coefficients, one cache line for both. log_table[c] is log(c) + 1 as numpy computes it (None:
+ * raw counts); a count beyond the table returns None, and the caller takes the numpy path. */
 static PyObject *text_scores(PyObject *self, PyObject *args) {
-    PyObject *texts, *log_obj, *idf_obj, *coef_obj;
+    PyObject *texts, *log_obj, *weights_obj;
     int lo, hi;
     unsigned long long n_features;
-    if (!PyArg_ParseTuple(args, "OiiKOOO", &texts, &lo, &hi, &n_features, &log_obj, &idf_obj,
-                          &coef_obj))
+    if (!PyArg_ParseTuple(args, "OiiKOO", &texts, &lo, &hi, &n_features, &log_obj, &weights_obj))
         return NULL;
     Counter k;
     if (counter_init(&k, lo, hi, n_features) < 0) return NULL;
-    Py_buffer log_view = {0}, idf_view = {0}, coef_view = {0};
-    const double *log_table = NULL, *idf = NULL, *coef;
-    Py_ssize_t log_size = 0, n_classes;
+    Py_buffer log_view = {0}, weights_view = {0};
+    const double *log_table = NULL, *weights;
+    Py_ssize_t log_size = 0, width, n_classes;
     PyObject *seq = NULL, *result = NULL;
     double *out = NULL;
-    if (PyObject_GetBuffer(coef_obj, &coef_view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
-        counter_free(&k);
-        return NULL;
-    }
-    n_classes = coef_view.len / (Py_ssize_t)sizeof(double) / (Py_ssize_t)n_features;
-    if (n_classes < 1 || strcmp(coef_view.format, "d") != 0 ||
-        coef_view.len != n_classes * (Py_ssize_t)n_features * (Py_ssize_t)sizeof(double)) {
-        PyErr_SetString(PyExc_ValueError, "coef must be a C-contiguous float64 array of shape "
-                                          "(n_features, n_classes)");
+    Buf values = {NULL, 0, 0, sizeof(double)};
+    Buf weighted = {NULL, 0, 0, sizeof(double)};
+    if (PyObject_GetBuffer(weights_obj, &weights_view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        goto done;
+    width = weights_view.len / (Py_ssize_t)sizeof(double) / (Py_ssize_t)n_features;
+    n_classes = width - 1;
+    if (n_classes < 1 || strcmp(weights_view.format, "d") != 0 ||
+        weights_view.len != width * (Py_ssize_t)n_features * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "weights must be a C-contiguous float64 array of shape "
+                                          "(n_features, 1 + n_classes)");
         goto done;
     }
-    coef = coef_view.buf;
+    weights = weights_view.buf;
     if (log_obj != Py_None) {
         if (PyObject_GetBuffer(log_obj, &log_view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
             goto done;
@@ -333,17 +321,11 @@ static PyObject *text_scores(PyObject *self, PyObject *args) {
         log_table = log_view.buf;
         log_size = log_view.len / (Py_ssize_t)sizeof(double);
     }
-    if (idf_obj != Py_None) {
-        if (get_doubles(idf_obj, &idf_view, (Py_ssize_t)n_features, "idf") < 0) goto done;
-        idf = idf_view.buf;
-    }
     seq = str_sequence(texts, "text_scores");
     if (!seq) goto done;
     Py_ssize_t n_rows = PySequence_Fast_GET_SIZE(seq);
     PyObject **items = PySequence_Fast_ITEMS(seq);
     out = calloc((size_t)(n_rows ? n_rows : 1) * (size_t)n_classes, sizeof(double));
-    Buf values = {NULL, 0, 0, sizeof(double)};
-    Buf weighted = {NULL, 0, 0, sizeof(double)};
     if (!out) {
         PyErr_NoMemory();
         goto done;
@@ -351,16 +333,19 @@ static PyObject *text_scores(PyObject *self, PyObject *args) {
     int beyond = 0;
     for (Py_ssize_t r = 0; r < n_rows && !beyond; r++) {
         Py_ssize_t n_unique = count_row(&k, items[r]);
-        if (n_unique < 0) goto done_values;
-        if (buf_reserve(&values, n_unique) < 0) {
+        if (n_unique < 0) goto done;
+        if (!n_unique) continue;
+        if (buf_reserve(&values, n_unique) < 0 ||
+            buf_reserve(&weighted, (size_t)n_unique * n_classes) < 0) {
             clear_row(&k);
-            goto done_values;
+            goto done;
         }
         const uint32_t *unique = k.cols.data;
-        double *v = values.data;
+        double *v = values.data, *w = weighted.data;
         double sq = 0.0;
         for (Py_ssize_t j = 0; j < n_unique; j++) {
             uint32_t count = col_count[unique[j]];
+            const double *wj = weights + (size_t)unique[j] * width;
             double x = (double)count;
             if (log_table) {
                 if ((Py_ssize_t)count >= log_size) {
@@ -369,20 +354,15 @@ static PyObject *text_scores(PyObject *self, PyObject *args) {
                 }
                 x = log_table[count];
             }
-            if (idf) x *= idf[unique[j]];
+            x *= wj[0]; /* idf; x * 1.0 is x exactly */
             v[j] = x;
             sq += x * x;
+            for (Py_ssize_t c = 0; c < n_classes; c++) w[j * n_classes + c] = wj[1 + c] * x;
         }
         clear_row(&k);
-        if (beyond || !n_unique) continue;
+        if (beyond) break;
         double norm = sqrt(sq);
         if (norm == 0.0) norm = 1.0;
-        if (buf_reserve(&weighted, (size_t)n_unique * n_classes) < 0) goto done_values;
-        double *w = weighted.data;
-        for (Py_ssize_t j = 0; j < n_unique; j++) {
-            const double *cj = coef + (size_t)unique[j] * n_classes;
-            for (Py_ssize_t c = 0; c < n_classes; c++) w[j * n_classes + c] = cj[c] * v[j];
-        }
         /* np.add.reduceat along the n-grams: the first, plus numpy's pairwise sum of the rest */
         double *row = out + r * n_classes;
         for (Py_ssize_t c = 0; c < n_classes; c++) {
@@ -397,15 +377,13 @@ static PyObject *text_scores(PyObject *self, PyObject *args) {
         result = PyByteArray_FromStringAndSize(
             (const char *)out, (Py_ssize_t)((size_t)n_rows * n_classes * sizeof(double)));
     }
-done_values:
+done:
     free(values.data);
     free(weighted.data);
-done:
     free(out);
     Py_XDECREF(seq);
-    if (coef_view.obj) PyBuffer_Release(&coef_view);
+    if (weights_view.obj) PyBuffer_Release(&weights_view);
     if (log_view.obj) PyBuffer_Release(&log_view);
-    if (idf_view.obj) PyBuffer_Release(&idf_view);
     counter_free(&k);
     return result;
 }
@@ -1328,7 +1306,7 @@ static PyMethodDef methods[] = {
      "hash_ngrams(texts, lo, hi, n_features) -> (counts, indices, indptr) as bytearrays of "
      "float32, int32, int32: attrib.features.hash_ngrams without numpy."},
     {"text_scores", text_scores, METH_VARARGS,
-     "text_scores(texts, lo, hi, n_features, log_table, idf, coef) -> bytearray of float64 "
+     "text_scores(texts, lo, hi, n_features, log_table, weights) -> bytearray of float64 "
      "(len(texts), n_classes), or None when a count is beyond log_table."},
     {"set_scripts", set_scripts, METH_VARARGS,
      "set_scripts(table, astral, n_scripts): the script of each code point."},

@@ -130,12 +130,18 @@ class Detector:
         return analyze_spans(self, text, split_lines(text))
 
     def _kind(self, probs: np.ndarray) -> tuple[str, float]:
-        if probs[self._footer] >= self.footer_threshold:
-            return "footer", float(probs[self._footer])
-        rest = probs.copy()
-        rest[self._footer] = -1.0
-        best = int(np.argmax(rest))
-        return self._classes[best], float(probs[best])
+        return self._kinds(probs[None, :])[0]
+
+    def _kinds(self, proba: np.ndarray) -> list[tuple[str, float]]:
+        """Each row's kind and its probability: a footer from the footer threshold, else the
+        likelier of the other kinds."""
+        rest = proba.copy()
+        rest[:, self._footer] = -1.0
+        best = np.where(
+            proba[:, self._footer] >= self.footer_threshold, self._footer, rest.argmax(axis=1)
+        )
+        scores = proba[np.arange(len(best)), best].tolist()
+        return [(self._classes[b], p) for b, p in zip(best.tolist(), scores, strict=True)]
 
 
 def _tail_records(
@@ -314,6 +320,7 @@ def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attri
     )
     pieces: list[tuple[Span, str, float]] = []
     final_guesses: list[Guess] = []
+    line_kinds = detector._kinds(line_proba)
     for i, span in enumerate(spans):
         if i in split_at:
             start, head_kind, head_score, p = split_at[i]
@@ -322,7 +329,7 @@ def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attri
             pieces.append((Span(start, span.end, text[start : span.end]), "footer", p))
             final_guesses += guess_many_in([head, pieces[-1][0].text], langs.script)[0]
         else:
-            kind, score = detector._kind(line_proba[i])
+            kind, score = line_kinds[i]
             pieces.append((span, kind, score))
             final_guesses.append(guesses[i])
     body_voters = [g for g, (_, k, _) in zip(final_guesses, pieces, strict=True) if k == "body"]

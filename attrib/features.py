@@ -794,9 +794,11 @@ def context_matrix(records: Sequence[Record]) -> np.ndarray:
     out = np.zeros((len(records), len(CONTEXT_FEATURES)))
     if not len(records):
         return out
-    own = np.array([_line_cues(r["text"]) for r in records])
-    prev = np.array([_line_cues(r["prev"]) for r in records])  # "" for the first line
-    nxt = np.array([_line_cues(r["next"]) for r in records])
+    # a line's text is also its neighbours' prev and next: each distinct text is looked up once
+    row: dict[str, int] = {}
+    at = [row.setdefault(r[key], len(row)) for key in ("text", "prev", "next") for r in records]
+    cues = np.array([_line_cues(text) for text in row])[at]
+    own, prev, nxt = cues[: len(records)], cues[len(records) : -len(records)], cues[-len(records) :]
     table = np.hstack((own, prev, nxt, _place_columns(records, own, prev, nxt)))
     out[:, _COPY_TO] = table[:, _COPY_FROM]
     out[:, _PRODUCT_TO] = table[:, _FACTOR_A] * table[:, _FACTOR_B]
