@@ -139,6 +139,8 @@ typedef struct {
     int lo, hi, bits;
     uint64_t mask;
     Buf cp, cols, tmp;
+    const double *rows; /* a table to fetch each distinct column's row of, ahead of its use */
+    Py_ssize_t row_width;
 } Counter;
 
 static void clear_row(Counter *k) {
@@ -160,6 +162,8 @@ static int counter_init(Counter *k, int lo, int hi, unsigned long long n_feature
     k->cp = (Buf){NULL, 0, 0, sizeof(uint64_t)};
     k->cols = (Buf){NULL, 0, 0, sizeof(uint32_t)};
     k->tmp = (Buf){NULL, 0, 0, sizeof(uint32_t)};
+    k->rows = NULL;
+    k->row_width = 0;
     return ensure_counts(n_features);
 }
 
@@ -187,7 +191,10 @@ static Py_ssize_t count_row(Counter *k, PyObject *text) {
             if (n >= 3 && c[i + n - 2] == 32) break; /* a space inside the window */
             if (n >= k->lo) {
                 uint32_t col = bucket(h, n, k->mask);
-                if (col_count[col]++ == 0) unique[n_unique++] = col;
+                if (col_count[col]++ == 0) {
+                    unique[n_unique++] = col;
+                    if (k->rows) __builtin_prefetch(k->rows + (size_t)col * k->row_width);
+                }
             }
         }
     }
@@ -311,6 +318,8 @@ static PyObject *text_scores(PyObject *self, PyObject *args) {
         goto done;
     }
     weights = weights_view.buf;
+    k.rows = weights;
+    k.row_width = width;
     if (log_obj != Py_None) {
         if (PyObject_GetBuffer(log_obj, &log_view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
             goto done;

@@ -647,13 +647,13 @@ def _hashtag_share(text: str) -> float:
 
 
 # The matrix a record's features are read from: its own text's columns (_line_cues), its
-# neighbours', then the columns of its place in the article (_place_columns).
+# neighbours', then the columns of its place in the article (_fill_place_columns).
 _PREV, _NEXT, _PLACE = _N_TEXT, 2 * _N_TEXT, 3 * _N_TEXT
 (
     _REL_POS, _IS_FIRST, _IS_LAST, _TO_END, _LONG_BEFORE, _LONG_AFTER, _SYND_SHARE,
     _CHROME_SHARE, _UPPER_RATIO, _LANG_DIFFERS, _SCRIPT_DIFFERS, _MIXED, _NO_LETTERS,
     _PREV_SYND_SHARE, _NEXT_SYND_SHARE, _MID, _END, _NO_SYND, _CHROME_NO_HOST, _QUOTES_HEADLINE,
-) = range(_PLACE, _PLACE + 20)  # fmt: skip
+) = range(_PLACE, _PLACE + (_N_PLACE := 20))  # fmt: skip
 
 # Each feature is a column of that matrix, or the product of two.
 _FEATURES: dict[str, int | tuple[int, int]] = {
@@ -751,37 +751,37 @@ def _record_place(r: Record) -> tuple[float, ...]:
     )
 
 
-def _place_columns(
-    records: Sequence[Record], own: np.ndarray, prev: np.ndarray, nxt: np.ndarray
-) -> np.ndarray:
-    """The columns _PLACE onwards, one row per record."""
+def _fill_place_columns(records: Sequence[Record], table: np.ndarray) -> None:
+    """Fill the columns _PLACE onwards of ``table``, whose first columns hold each record's own
+    and its neighbours' text columns, one row per record."""
     i, n, before, after, letters, lang_differs, script_differs, mixed, headline = np.array(
         [_record_place(r) for r in records], dtype=float
     ).T
-    return np.column_stack(
-        (
-            np.divide(i, n - 1, out=np.ones(len(i)), where=n > 1),
-            i == 0,
-            i == n - 1,
-            np.minimum(n - 1 - i, 6) / 6,
-            np.minimum(before, 3) / 3,
-            np.minimum(after, 3) / 3,
-            own[:, _SYND] / 3,
-            own[:, _CHROME] / 3,
-            own[:, _UPPER] / np.maximum(letters, 1),
-            lang_differs,
-            script_differs,
-            mixed,
-            letters == 0,
-            prev[:, _SYND] / 3,
-            nxt[:, _SYND] / 3,
-            (before > 0) & (after > 0),
-            (after == 0) & (before > 0),
-            own[:, _SYND] == 0,
-            (own[:, _CHROME] > 0) & (own[:, _HOST] == 0),
-            headline,
-        )
-    ).astype(float)
+    own, prev, nxt = table[:, :_PREV], table[:, _PREV:_NEXT], table[:, _NEXT:_PLACE]
+    columns = (
+        np.divide(i, n - 1, out=np.ones(len(i)), where=n > 1),
+        i == 0,
+        i == n - 1,
+        np.minimum(n - 1 - i, 6) / 6,
+        np.minimum(before, 3) / 3,
+        np.minimum(after, 3) / 3,
+        own[:, _SYND] / 3,
+        own[:, _CHROME] / 3,
+        own[:, _UPPER] / np.maximum(letters, 1),
+        lang_differs,
+        script_differs,
+        mixed,
+        letters == 0,
+        prev[:, _SYND] / 3,
+        nxt[:, _SYND] / 3,
+        (before > 0) & (after > 0),
+        (after == 0) & (before > 0),
+        own[:, _SYND] == 0,
+        (own[:, _CHROME] > 0) & (own[:, _HOST] == 0),
+        headline,
+    )
+    for k, column in enumerate(columns):
+        table[:, _PLACE + k] = column
 
 
 def context_matrix(records: Sequence[Record]) -> np.ndarray:
@@ -798,8 +798,10 @@ def context_matrix(records: Sequence[Record]) -> np.ndarray:
     row: dict[str, int] = {}
     at = [row.setdefault(r[key], len(row)) for key in ("text", "prev", "next") for r in records]
     cues = np.array([_line_cues(text) for text in row])[at]
-    own, prev, nxt = cues[: len(records)], cues[len(records) : -len(records)], cues[-len(records) :]
-    table = np.hstack((own, prev, nxt, _place_columns(records, own, prev, nxt)))
+    m = len(records)
+    table = np.empty((m, _PLACE + _N_PLACE))
+    table[:, :_PLACE] = cues.reshape(3, m, _N_TEXT).transpose(1, 0, 2).reshape(m, _PLACE)
+    _fill_place_columns(records, table)
     out[:, _COPY_TO] = table[:, _COPY_FROM]
     out[:, _PRODUCT_TO] = table[:, _FACTOR_A] * table[:, _FACTOR_B]
     return out
