@@ -10,7 +10,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+# Reinstalling also rebuilds the compiled feature steps when their source changed.
+$(STAMP): $(BIN)/python pyproject.toml attrib/_speedups.c
 	$(BIN)/python -m pip install --quiet -e '.[test,fast]'
 	touch $(STAMP)
 
