@@ -1310,6 +1310,223 @@ static PyObject *line_cues(PyObject *self, PyObject *args) {
 
 #undef READ
 
+/* ---- The context matrix: features.context_matrix in one pass ---- */
+
+#define MAX_FEATURES 256
+static struct {
+    int ready, n_text, n_features, n_copy, n_product;
+    int synd, chrome, upper, host; /* columns of a line's own features */
+    int copy_to[MAX_FEATURES], copy_from[MAX_FEATURES];
+    int product_to[MAX_FEATURES], factor_a[MAX_FEATURES], factor_b[MAX_FEATURES];
+} layout;
+
+#define N_PLACE 20
+static PyObject *record_keys[14]; /* interned field names, in the order below */
+static const char *RECORD_FIELDS[14] = {"text", "prev", "next", "index", "count", "long_before",
+                                       "long_after", "letters", "language", "article_language",
+                                       "script", "article_script", "mixed", "headline"};
+
+static int int_list(PyObject *seq, int *out, int limit, int *n) {
+    PyObject *fast = PySequence_Fast(seq, "layout lists must be sequences of int");
+    if (!fast) return -1;
+    Py_ssize_t m = PySequence_Fast_GET_SIZE(fast);
+    if (m > MAX_FEATURES) {
+        Py_DECREF(fast);
+        PyErr_SetString(PyExc_ValueError, "too many features");
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < m; k++) {
+        long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(fast, k));
+        if (v == -1 && PyErr_Occurred()) {
+            Py_DECREF(fast);
+            return -1;
+        }
+        if (v < 0 || v >= limit) {
+            Py_DECREF(fast);
+            PyErr_SetString(PyExc_ValueError, "a layout column out of range");
+            return -1;
+        }
+        out[k] = (int)v;
+    }
+    *n = (int)m;
+    Py_DECREF(fast);
+    return 0;
+}
+
+/* set_context_layout(n_text, n_place, n_features, copy_to, copy_from, product_to, factor_a, factor_b,
+ * synd, chrome, upper, host): features.CONTEXT_FEATURES as columns of the table of a record's
+ * own text columns, its neighbours' and its place's (features._FEATURES). */
+static PyObject *set_context_layout(PyObject *self, PyObject *args) {
+    PyObject *copy_to, *copy_from, *product_to, *factor_a, *factor_b;
+    int n_text, n_place, n_features, synd, chrome, upper, host, n1, n2, n3, n4, n5;
+    if (!PyArg_ParseTuple(args, "iiiOOOOOiiii", &n_text, &n_place, &n_features, &copy_to,
+                          &copy_from, &product_to, &factor_a, &factor_b, &synd, &chrome, &upper,
+                          &host))
+        return NULL;
+    layout.ready = 0;
+    if (n_place != N_PLACE) {
+        PyErr_Format(PyExc_ValueError, "the compiled pass computes %d place columns, not %d",
+                     N_PLACE, n_place);
+        return NULL;
+    }
+    int width = 3 * n_text + N_PLACE;
+    if (n_text < 1 || n_features < 1 || n_features > MAX_FEATURES || synd < 0 || synd >= n_text ||
+        chrome < 0 || chrome >= n_text || upper < 0 || upper >= n_text || host < 0 ||
+        host >= n_text) {
+        PyErr_SetString(PyExc_ValueError, "bad context layout");
+        return NULL;
+    }
+    if (int_list(copy_to, layout.copy_to, n_features, &n1) < 0 ||
+        int_list(copy_from, layout.copy_from, width, &n2) < 0 ||
+        int_list(product_to, layout.product_to, n_features, &n3) < 0 ||
+        int_list(factor_a, layout.factor_a, width, &n4) < 0 ||
+        int_list(factor_b, layout.factor_b, width, &n5) < 0)
+        return NULL;
+    if (n1 != n2 || n3 != n4 || n3 != n5 || n1 + n3 != n_features) {
+        PyErr_SetString(PyExc_ValueError, "the context layout's lists do not fit together");
+        return NULL;
+    }
+    for (int k = 0; k < 14; k++)
+        if (!record_keys[k] && !(record_keys[k] = PyUnicode_InternFromString(RECORD_FIELDS[k])))
+            return NULL;
+    layout.n_text = n_text;
+    layout.n_features = n_features;
+    layout.n_copy = n1;
+    layout.n_product = n3;
+    layout.synd = synd;
+    layout.chrome = chrome;
+    layout.upper = upper;
+    layout.host = host;
+    layout.ready = 1;
+    Py_RETURN_NONE;
+}
+
+static PyObject *field(PyObject *record, int k) {
+    PyObject *v = PyDict_GetItemWithError(record, record_keys[k]); /* borrowed */
+    if (!v && !PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, record_keys[k]);
+    return v;
+}
+
+static int number(PyObject *record, int k, double *out) {
+    PyObject *v = field(record, k);
+    if (!v) return -1;
+    *out = PyFloat_AsDouble(v);
+    return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* a is not None and a != b */
+static int differs(PyObject *record, int ka, int kb) {
+    PyObject *a = field(record, ka), *b;
+    if (!a) return -1;
+    if (a == Py_None) return 0;
+    if (!(b = field(record, kb))) return -1;
+    return PyObject_RichCompareBool(a, b, Py_NE);
+}
+
+static inline double dmin(double a, double b) { return a < b ? a : b; }
+
+/* context_matrix(records, cues_of) -> bytearray of float64, one row of n_features per record:
+ * cues_of(text) gives a text's own columns (features._line_cues), asked once per distinct text. */
+static PyObject *context_matrix(PyObject *self, PyObject *args) {
+    PyObject *records, *cues_of;
+    if (!PyArg_ParseTuple(args, "OO", &records, &cues_of)) return NULL;
+    if (!layout.ready) {
+        PyErr_SetString(PyExc_RuntimeError, "set_context_layout() was not called");
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(records, "records must be a sequence of dicts");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    int nt = layout.n_text, width = 3 * nt + N_PLACE, place = 3 * nt;
+    double *table = malloc(((size_t)n * width + 1) * sizeof(double));
+    double *out = malloc(((size_t)n * layout.n_features + 1) * sizeof(double));
+    PyObject *memo = PyDict_New(), *result = NULL;
+    if (!table || !out || !memo) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < n; r++) {
+        PyObject *rec = items[r];
+        if (!PyDict_Check(rec)) {
+            PyErr_Format(PyExc_TypeError, "a record must be a dict, not %.80s",
+                         Py_TYPE(rec)->tp_name);
+            goto done;
+        }
+        double *row = table + (size_t)r * width;
+        for (int part = 0; part < 3; part++) { /* the text, the previous and the next line */
+            PyObject *text = field(rec, part);
+            if (!text) goto done;
+            PyObject *cues = PyDict_GetItemWithError(memo, text);
+            if (!cues) {
+                if (PyErr_Occurred()) goto done;
+                cues = PyObject_CallOneArg(cues_of, text);
+                if (!cues) goto done;
+                int bad = PyDict_SetItem(memo, text, cues);
+                Py_DECREF(cues); /* the memo holds it */
+                if (bad < 0) goto done;
+            }
+            if (!PyTuple_Check(cues) || PyTuple_GET_SIZE(cues) != nt) {
+                PyErr_SetString(PyExc_ValueError, "cues_of must return a tuple of n_text floats");
+                goto done;
+            }
+            for (int c = 0; c < nt; c++) {
+                double v = PyFloat_AsDouble(PyTuple_GET_ITEM(cues, c));
+                if (v == -1.0 && PyErr_Occurred()) goto done;
+                row[part * nt + c] = v;
+            }
+        }
+        double i, cnt, before, after, letters, mixed;
+        if (number(rec, 3, &i) < 0 || number(rec, 4, &cnt) < 0 || number(rec, 5, &before) < 0 ||
+            number(rec, 6, &after) < 0 || number(rec, 7, &letters) < 0 || number(rec, 12, &mixed) < 0)
+            goto done;
+        int lang_differs = differs(rec, 8, 9), script_differs = differs(rec, 10, 11);
+        if (lang_differs < 0 || script_differs < 0) goto done;
+        int quotes = 0; /* index > 0 and headline and headline in text */
+        if (i > 0) {
+            PyObject *headline = field(rec, 13), *text = field(rec, 0);
+            if (!headline || !text) goto done;
+            int truth = PyObject_IsTrue(headline);
+            if (truth < 0) goto done;
+            if (truth && (quotes = PySequence_Contains(text, headline)) < 0) goto done;
+        }
+        const double *own = row, *prev = row + nt, *nxt = row + 2 * nt;
+        double *p = row + place;
+        p[0] = cnt > 1 ? i / (cnt - 1) : 1.0;
+        p[1] = i == 0;
+        p[2] = i == cnt - 1;
+        p[3] = dmin(cnt - 1 - i, 6) / 6;
+        p[4] = dmin(before, 3) / 3;
+        p[5] = dmin(after, 3) / 3;
+        p[6] = own[layout.synd] / 3;
+        p[7] = own[layout.chrome] / 3;
+        p[8] = own[layout.upper] / (letters > 1 ? letters : 1);
+        p[9] = lang_differs;
+        p[10] = script_differs;
+        p[11] = mixed;
+        p[12] = letters == 0;
+        p[13] = prev[layout.synd] / 3;
+        p[14] = nxt[layout.synd] / 3;
+        p[15] = before > 0 && after > 0;
+        p[16] = after == 0 && before > 0;
+        p[17] = own[layout.synd] == 0;
+        p[18] = own[layout.chrome] > 0 && own[layout.host] == 0;
+        p[19] = quotes;
+        double *o = out + (size_t)r * layout.n_features;
+        for (int k = 0; k < layout.n_copy; k++) o[layout.copy_to[k]] = row[layout.copy_from[k]];
+        for (int k = 0; k < layout.n_product; k++)
+            o[layout.product_to[k]] = row[layout.factor_a[k]] * row[layout.factor_b[k]];
+    }
+    result = PyByteArray_FromStringAndSize(
+        (const char *)out, (Py_ssize_t)((size_t)n * layout.n_features * sizeof(double)));
+done:
+    free(table);
+    free(out);
+    Py_XDECREF(memo);
+    Py_DECREF(seq);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"hash_ngrams", hash_ngrams, METH_VARARGS,
      "hash_ngrams(texts, lo, hi, n_features) -> (counts, indices, indptr) as bytearrays of "
@@ -1329,6 +1546,12 @@ static PyMethodDef methods[] = {
     {"line_cues", line_cues, METH_VARARGS,
      "line_cues(lexicon, kinds, marks, text, lowered, n_hosts, host_chars, last_host_end, "
      "institutional) -> tuple of 28 floats: attrib.features._line_cues."},
+    {"set_context_layout", set_context_layout, METH_VARARGS,
+     "set_context_layout(n_text, n_place, n_features, copy_to, copy_from, product_to, factor_a, "
+     "factor_b, synd, chrome, upper, host): the columns of attrib.features.CONTEXT_FEATURES."},
+    {"context_matrix", context_matrix, METH_VARARGS,
+     "context_matrix(records, cues_of) -> bytearray of float64 (len(records), n_features): "
+     "attrib.features.context_matrix."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -188,7 +188,8 @@ class Lexicon:
             self.kinds = tuple(sorted({kind for kind, _ in self.cues}))
             bit = {kind: 1 << k for k, kind in enumerate(self.kinds)}
             self._cue_list = list(kinds)
-            self._compiled = _require_compiled().Lexicon(
+            self._module = _require_compiled()
+            self._compiled = self._module.Lexicon(
                 [(c, _word_start_script(c), sum(bit[k] for k in kinds[c])) for c in self._cue_list],
                 len(self.kinds),
             )
@@ -554,10 +555,10 @@ def _own_features(text: str, lex: Lexicon) -> tuple[float, ...]:
     lowered = text.lower()
     hosts = find_hosts(text)
     if lex._compiled is not None:
-        return _require_compiled().line_cues(
+        return lex._module.line_cues(
             lex._compiled,
             lex._kind_ids,
-            _copyright_lexicon(),
+            _copyright_lexicon(lex._module),
             text,
             lowered,
             len(hosts),
@@ -605,10 +606,10 @@ def _own_features(text: str, lex: Lexicon) -> tuple[float, ...]:
     )
 
 
-@functools.lru_cache(maxsize=1)
-def _copyright_lexicon() -> Any:
+@functools.lru_cache(maxsize=2)
+def _copyright_lexicon(module: Any) -> Any:
     """The copyright marks (:data:`_COPYRIGHT`) as a compiled lexicon: found anywhere."""
-    return _require_compiled().Lexicon([(m, False, 1) for m in _COPYRIGHT_MARKS], 1)
+    return module.Lexicon([(m, False, 1) for m in _COPYRIGHT_MARKS], 1)
 
 
 def _name_at_end(text: str) -> float:
@@ -794,6 +795,10 @@ def context_matrix(records: Sequence[Record]) -> np.ndarray:
     out = np.zeros((len(records), len(CONTEXT_FEATURES)))
     if not len(records):
         return out
+    compiled = _context_layout_set()
+    if compiled is not None:  # the same matrix in one compiled pass
+        flat = compiled.context_matrix(records, _line_cues)
+        return np.frombuffer(flat, dtype=np.float64).reshape(out.shape)
     # a line's text is also its neighbours' prev and next: each distinct text is looked up once
     row: dict[str, int] = {}
     at = [row.setdefault(r[key], len(row)) for key in ("text", "prev", "next") for r in records]
@@ -805,6 +810,32 @@ def context_matrix(records: Sequence[Record]) -> np.ndarray:
     out[:, _COPY_TO] = table[:, _COPY_FROM]
     out[:, _PRODUCT_TO] = table[:, _FACTOR_A] * table[:, _FACTOR_B]
     return out
+
+
+def _context_layout_set() -> Any:
+    """The compiled module with this module's context layout set in it, or None."""
+    compiled = compiled_module()
+    if compiled is not None:
+        _set_context_layout(compiled)
+    return compiled
+
+
+@functools.lru_cache(maxsize=2)
+def _set_context_layout(compiled: Any) -> None:
+    compiled.set_context_layout(
+        _N_TEXT,
+        _N_PLACE,
+        len(CONTEXT_FEATURES),
+        _COPY_TO.tolist(),
+        _COPY_FROM.tolist(),
+        _PRODUCT_TO.tolist(),
+        _FACTOR_A.tolist(),
+        _FACTOR_B.tolist(),
+        _SYND,
+        _CHROME,
+        _UPPER,
+        _HOST,
+    )
 
 
 _ESTIMATORS = frozenset({"TextView", "CharNgramHasher", "ContextFeatures"})

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import attrib
 import attrib.compiled
 from attrib import features, language, segment, speedups
-from attrib.detector import default_detector
+from attrib.detector import default_detector, training_records
 from attrib.features import _hash_ngrams_numpy, normalise_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,9 +181,11 @@ def test_compiled_tail_starts_equal_the_reference_on_any_line(line, pad):
 
 @pytest.fixture(scope="module")
 def lexicons():
-    _compiled_module()
+    compiled = _compiled_module()
     cues = features.lexicon().cues
-    return features.Lexicon(cues, automaton="c"), features.Lexicon(cues, automaton="re")
+    with pytest.MonkeyPatch.context() as monkeypatch:  # even where the environment refuses it
+        monkeypatch.setattr(features, "compiled_module", lambda: compiled)
+        return features.Lexicon(cues, automaton="c"), features.Lexicon(cues, automaton="re")
 
 
 def test_a_lines_own_features_in_one_compiled_pass_equal_the_reference(lexicons):
@@ -211,3 +213,23 @@ def test_a_lines_own_features_in_one_compiled_pass_equal_the_reference_on_any_te
     compiled, reference = lexicons
     text = "".join(pieces)
     assert features._own_features(text, compiled) == features._own_features(text, reference)
+
+
+def test_the_context_matrix_in_one_compiled_pass_equals_the_reference(compiled, monkeypatch):
+    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
+        docs: dict[str, list[dict[str, str]]] = {}
+        for r in csv.DictReader(f):
+            docs.setdefault(r["doc_id"], []).append(r)
+    records = []
+    for rows in list(docs.values())[::7]:
+        recs, _ = training_records([r["text"] for r in rows], [r["label"] for r in rows])
+        records += recs
+    assert len(records) > 2000
+    monkeypatch.setattr(features, "compiled_module", lambda: compiled)
+    got = features.context_matrix(records)
+    monkeypatch.setattr(features, "_context_layout_set", lambda: None)
+    reference = features.context_matrix(records)
+    assert got.shape == reference.shape and np.array_equal(got, reference)
+    assert np.array_equal(
+        features.context_matrix([]), np.zeros((0, len(features.CONTEXT_FEATURES)))
+    )
