@@ -1310,6 +1310,96 @@ static PyObject *line_cues(PyObject *self, PyObject *args) {
 
 #undef READ
 
+/* ---- Masking: the common case of a line with nothing to mask ---- */
+
+static const Py_UCS4 DOTS4[] = {'.', 0xFF0E, 0x3002, 0xFF61, 0};
+
+/* segment.INVISIBLE: the marks find_hosts reads as one zero-width space */
+static int is_invisible(Py_UCS4 ch) {
+    switch (ch) {
+    case 0x200B: case 0x200C: case 0x200D: case 0x200E: case 0x200F: case 0x202A: case 0x202B:
+    case 0x202C: case 0x202D: case 0x202E: case 0x2060: case 0x2066: case 0x2067: case 0x2068:
+    case 0x2069: case 0xFEFF: case 0x00AD:
+        return 1;
+    }
+    return 0;
+}
+
+/* Whether a line may hold a URL, a Markdown link, an e-mail address or a host: "://", "](",
+ * "www" in any case, "@", or a dot (ASCII or CJK) followed, past any invisible marks, by a letter.
+ * False means every masking pattern of language.mask and features.normalise_text finds nothing. */
+static int may_hold_address(PyObject *text) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch == '@') return 1;
+        if (ch == ':' && i + 2 < len && PyUnicode_READ(kind, data, i + 1) == '/' &&
+            PyUnicode_READ(kind, data, i + 2) == '/')
+            return 1;
+        if (ch == ']' && i + 1 < len && PyUnicode_READ(kind, data, i + 1) == '(') return 1;
+        if ((ch == 'w' || ch == 'W') && i + 2 < len) {
+            Py_UCS4 b = PyUnicode_READ(kind, data, i + 1), c = PyUnicode_READ(kind, data, i + 2);
+            if ((b == 'w' || b == 'W') && (c == 'w' || c == 'W')) return 1;
+        }
+        if (in_set(ch, DOTS4)) {
+            Py_ssize_t j = i + 1;
+            while (j < len && is_invisible(PyUnicode_READ(kind, data, j))) j++;
+            if (j < len) {
+                Py_UCS4 next = PyUnicode_READ(kind, data, j);
+                if (Py_UNICODE_ISALNUM(next) && !Py_UNICODE_ISDECIMAL(next)) return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* plain_mask(text) -> bool: True when language.mask(text) is text itself (nothing to mask). */
+static PyObject *plain_mask(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text) || PyUnicode_READY(text) < 0) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "plain_mask() takes a str");
+        return NULL;
+    }
+    return PyBool_FromLong(!may_hold_address(text));
+}
+
+/* plain_normalised(text) -> str or None: features.normalise_text(text) for a line with nothing
+ * to mask (text.lower() with each run of decimal digits made "0"); None for any other line. */
+static PyObject *plain_normalised(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text) || PyUnicode_READY(text) < 0) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "plain_normalised() takes a str");
+        return NULL;
+    }
+    if (may_hold_address(text)) Py_RETURN_NONE;
+    PyObject *lower = PyObject_CallMethod(text, "lower", NULL);
+    if (!lower || PyUnicode_READY(lower) < 0) return NULL;
+    int kind = PyUnicode_KIND(lower);
+    const void *data = PyUnicode_DATA(lower);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(lower), digits = 0;
+    for (Py_ssize_t i = 0; i < len; i++)
+        if (Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i))) digits++;
+    if (!digits) return lower;
+    Py_UCS4 *buf = PyMem_Malloc((len ? len : 1) * sizeof(Py_UCS4));
+    if (!buf) {
+        Py_DECREF(lower);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (Py_UNICODE_ISDECIMAL(ch)) {
+            if (i == 0 || !Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i - 1))) buf[k++] = '0';
+        } else {
+            buf[k++] = ch;
+        }
+    }
+    PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, k);
+    PyMem_Free(buf);
+    Py_DECREF(lower);
+    return out;
+}
+
 /* ---- The context matrix: features.context_matrix in one pass ---- */
 
 #define MAX_FEATURES 256
@@ -1552,6 +1642,11 @@ static PyMethodDef methods[] = {
     {"context_matrix", context_matrix, METH_VARARGS,
      "context_matrix(records, cues_of) -> bytearray of float64 (len(records), n_features): "
      "attrib.features.context_matrix."},
+    {"plain_mask", plain_mask, METH_O,
+     "plain_mask(text) -> bool: nothing in text for attrib.language.mask to mask."},
+    {"plain_normalised", plain_normalised, METH_O,
+     "plain_normalised(text) -> str or None: attrib.features.normalise_text(text) when the "
+     "line holds nothing to mask, else None."},
     {NULL, NULL, 0, NULL},
 };
 

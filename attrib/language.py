@@ -135,6 +135,9 @@ def mask(text: str) -> str:
     >>> mask("Read it on www.argaam.com or mail desk@example.org today")
     'Read it on   or mail   today'
     """
+    compiled = compiled_module()
+    if compiled is not None and compiled.plain_mask(text):
+        return text  # one compiled pass says no pattern below can match
     if "://" in text or "](" in text or "www" in text.lower():
         text = _URL.sub(" ", text)
     if "@" in text:

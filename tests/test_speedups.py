@@ -233,3 +233,38 @@ def test_the_context_matrix_in_one_compiled_pass_equals_the_reference(compiled, 
     assert np.array_equal(
         features.context_matrix([]), np.zeros((0, len(features.CONTEXT_FEATURES)))
     )
+
+
+def _masked_both_ways(texts, monkeypatch):
+    compiled = _compiled_module()
+    monkeypatch.setattr(language, "compiled_module", lambda: None)
+    monkeypatch.setattr(features, "compiled_module", lambda: None)
+    reference = [(language.mask(t), features.normalise_text(t)) for t in texts]
+    monkeypatch.setattr(language, "compiled_module", lambda: compiled)
+    monkeypatch.setattr(features, "compiled_module", lambda: compiled)
+    return [(language.mask(t), features.normalise_text(t)) for t in texts], reference
+
+
+def test_lines_with_nothing_to_mask_take_a_compiled_path_with_the_same_answers(monkeypatch):
+    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
+        texts = [r["text"] for r in csv.DictReader(f)]
+    got, reference = _masked_both_ways(texts, monkeypatch)
+    assert got == reference
+    assert sum(_compiled_module().plain_mask(t) for t in texts) > len(texts) / 2  # the common case
+
+
+# Dots before letters past invisible marks, "www" in any case, "://", "](", "@", digits of other
+# scripts, letters whose lowercase is longer (İ).
+_ADDRESS_PIECES = st.sampled_from(
+    ["a", "B", " ", ".", "．", "。", "｡", "\u200b", "\u00ad", "\u2066", "x", "Ww", "w", "W",
+     "://", ":", "/", "](", "]", "(", "@", "1", "٣", "²", "İ", "ß", "example.com", "www.a.b",
+     "a@b.c", "[t](u)"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_ADDRESS_PIECES, max_size=10))
+def test_the_compiled_masking_path_gives_the_same_answers_on_any_text(pieces):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        got, reference = _masked_both_ways(["".join(pieces)], monkeypatch)
+    assert got == reference
