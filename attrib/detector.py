@@ -46,19 +46,26 @@ def _languages(guesses: Sequence[Guess], voters: Sequence[Guess] | None = None) 
 
 
 @functools.lru_cache(maxsize=1)
-def _outlet_names() -> re.Pattern[str]:
-    """Outlet names from the bundled table, longest first, as one pattern that reports, at every
-    place a name starts, the first name in that order that stands there as a whole word (its
-    group's number is its rank)."""
+def _outlet_names() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Outlet names from the bundled table, longest first, as whole-word patterns."""
     table = resources.files("attrib") / "resources" / "outlets.tsv"
-    names = set()
+    names = []
     for line in table.read_text(encoding="utf-8").splitlines()[1:]:
         name = line.split("\t")[0].strip()
         if len(name) >= 2:
-            names.add(name)
-    ranked = sorted(names, key=lambda s: (-len(s), s))
-    alternatives = "|".join(f"({re.escape(n)})" for n in ranked)
-    return re.compile(rf"(?<!\w)(?=(?:{alternatives})(?!\w))", re.IGNORECASE)
+            names.append(name)
+    names.sort(key=lambda s: (-len(s), s))
+    return tuple((n, re.compile(rf"(?<!\w){re.escape(n)}(?!\w)", re.IGNORECASE)) for n in names)
+
+
+@functools.lru_cache(maxsize=4096)  # feeds repeat their credit lines
+def _outlet_name_in(text: str) -> str | None:
+    """The first name of the outlet table (longest first) that ``text`` holds, as written."""
+    for _name, pattern in _outlet_names():
+        m = pattern.search(text)
+        if m:
+            return m.group(0)
+    return None
 
 
 _AFTER_COLON = re.compile(r"[:：]\s*([^:：]{2,60}?)[\s.。]*$")
@@ -85,11 +92,9 @@ def source_name(footers: Sequence[Segment]) -> str | None:
     (``Source: Reuters``, ``المصدر: الجزيرة نت``).
     """
     for seg in footers:
-        # the first-ranked name in the footer (longest first), where it first stands
-        found = [(m.lastindex, m.span(m.lastindex)) for m in _outlet_names().finditer(seg.text)]
-        if found:
-            _, (start, end) = min(found)
-            return seg.text[start:end]
+        name = _outlet_name_in(seg.text)
+        if name is not None:
+            return name
     for seg in footers:
         m = _AFTER_COLON.search(seg.text)
         if m and len(m.group(1).split()) <= 5:
