@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .segment import INVISIBLE
+from .speedups import compiled_module
 
 __all__ = ["Host", "find_hosts", "registrable_domain"]
 
@@ -115,6 +116,9 @@ def find_hosts(text: str) -> tuple[Host, ...]:
     >>> [h.domain for h in find_hosts("本文转载自people.com.cn，如有侵权请联系删除")]
     ['people.com.cn']
     """
+    compiled = compiled_module()
+    if compiled is not None and compiled.plain_mask(text):
+        return ()  # no dot before a letter, which every host ends with
     clean = _INVISIBLE_RE.sub("\u200b", text) if _INVISIBLE_RE.search(text) else text
     if not _DOT_LETTER.search(clean):
         return ()

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import attrib
 import attrib.compiled
-from attrib import features, language, segment, speedups
+from attrib import domains, features, language, segment, speedups
 from attrib.detector import default_detector, training_records
 from attrib.features import _hash_ngrams_numpy, normalise_text
 
@@ -236,16 +236,22 @@ def test_the_context_matrix_in_one_compiled_pass_equals_the_reference(compiled, 
 
 
 def _masked_both_ways(texts, monkeypatch):
+    def answers():
+        find_hosts = domains.find_hosts.__wrapped__  # past its cache
+        return [(language.mask(t), features.normalise_text(t), find_hosts(t)) for t in texts]
+
     compiled = _compiled_module()
-    monkeypatch.setattr(language, "compiled_module", lambda: None)
-    monkeypatch.setattr(features, "compiled_module", lambda: None)
-    reference = [(language.mask(t), features.normalise_text(t)) for t in texts]
-    monkeypatch.setattr(language, "compiled_module", lambda: compiled)
-    monkeypatch.setattr(features, "compiled_module", lambda: compiled)
-    return [(language.mask(t), features.normalise_text(t)) for t in texts], reference
+    for module in (language, features, domains):
+        monkeypatch.setattr(module, "compiled_module", lambda: None)
+    reference = answers()
+    for module in (language, features, domains):
+        monkeypatch.setattr(module, "compiled_module", lambda: compiled)
+    return answers(), reference
 
 
-def test_lines_with_nothing_to_mask_take_a_compiled_path_with_the_same_answers(monkeypatch):
+def test_lines_with_nothing_to_mask_or_no_host_take_a_compiled_path_with_the_same_answers(
+    monkeypatch,
+):
     with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
         texts = [r["text"] for r in csv.DictReader(f)]
     got, reference = _masked_both_ways(texts, monkeypatch)
