@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint data model heldout bench bench-quick clean
+.PHONY: demo test install lint sanitize data model heldout bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,19 @@ demo: install
 test: install
 	$(BIN)/ruff check attrib tests data/build.py benchmarks
 	$(BIN)/python -m pytest -q
+
+# The compiled feature steps built with AddressSanitizer and UBSan (any report fails the run), in
+# a copy of the package under build/, and run through their tests and the detector's.
+SAN := build/sanitize
+sanitize: install
+	rm -rf $(SAN) && mkdir -p $(SAN) && cp -r attrib $(SAN)/
+	gcc -shared -fPIC -O1 -g -fno-omit-frame-pointer -ffp-contract=off \
+		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-I"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" \
+		attrib/_speedups.c -o "$(SAN)/attrib/_speedups$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')"
+	ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+		PYTHONPATH=$(SAN) $(BIN)/python -P -m pytest -q tests/test_speedups.py tests/test_detector.py \
+		tests/test_segment.py tests/test_sanitized.py
 
 lint: install
 	$(BIN)/ruff check attrib tests data/build.py benchmarks
