@@ -1,10 +1,18 @@
 /* attrib._speedups: compiled versions of hot feature steps.
  *
- * Each function gives exactly the answer of its pure-Python reference in attrib/features.py
- * (tests/test_speedups.py holds them equal); the package works without this module.
+ * Each function gives exactly the answer of its pure-Python reference (tests/test_speedups.py
+ * holds them equal; `make sanitize` runs them under AddressSanitizer and UBSan); the package
+ * works without this module, and attrib.speedups says which is in use.
  *
- * hash_ngrams(texts, lo, hi, n_features) -> (counts, indices, indptr) as bytearrays of
- * float32, int32 and int32: the CSR arrays of :func:`attrib.features._hash_ngrams_numpy`.
+ *   hash_ngrams, text_scores      features.hash_ngrams, compiled.CompiledModel._text_scores
+ *   set_scripts, script_counts    language._scripts_of and its word count
+ *   tail_starts                   segment.tail_starts
+ *   Lexicon, line_cues            features.Lexicon, features._own_features
+ *   set_context_layout, context_matrix   features.context_matrix
+ *   plain_mask, plain_normalised  the common case of language.mask, features.normalise_text
+ *
+ * Module state (the count array, the script table, the context layout, a lexicon's stamps) is
+ * shared between calls: every entry point holds the GIL from start to end.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -1211,8 +1219,8 @@ static PyObject *line_cues(PyObject *self, PyObject *args) {
                           &institutional))
         return NULL;
     for (int k = 0; k < 8; k++)
-        if (kinds[k] >= lx->n_kinds) {
-            PyErr_SetString(PyExc_ValueError, "a kind index beyond the lexicon's kinds");
+        if (kinds[k] < -1 || kinds[k] >= lx->n_kinds) {
+            PyErr_SetString(PyExc_ValueError, "a kind index outside the lexicon's kinds");
             return NULL;
         }
     if (PyUnicode_READY(text) < 0 || PyUnicode_READY(lowered) < 0) return NULL;
