@@ -6,7 +6,7 @@
  *
  *   hash_ngrams, text_scores      features.hash_ngrams, compiled.CompiledModel._text_scores
  *   set_scripts, script_counts    language._scripts_of and its word count
- *   tail_starts                   segment.tail_starts
+ *   split_lines, tail_starts      segment.split_lines, segment.tail_starts
  *   Lexicon, line_cues            features.Lexicon, features._own_features
  *   set_context_layout, context_matrix   features.context_matrix
  *   plain_mask, plain_normalised  the common case of language.mask, features.normalise_text
@@ -1408,6 +1408,49 @@ static PyObject *plain_normalised(PyObject *self, PyObject *text) {
     return out;
 }
 
+/* ---- Lines: segment.split_lines ---- */
+
+static inline int is_line_break(Py_UCS4 ch) {
+    switch (ch) {
+    case '\n': case '\r': case '\v': case '\f': case 0x1C: case 0x1D: case 0x1E: case 0x85:
+    case 0x2028: case 0x2029:
+        return 1;
+    }
+    return 0;
+}
+
+/* segment._EDGE_CHARS: white space below U+3001 and the invisible marks */
+static inline int is_edge(Py_UCS4 ch) {
+    return (ch < 0x3001 && Py_UNICODE_ISSPACE(ch)) || is_invisible(ch);
+}
+
+/* split_lines(text) -> list of (start, end): segment.split_lines's spans, without their text. */
+static PyObject *split_lines(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text) || PyUnicode_READY(text) < 0) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "split_lines() takes a str");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    PyObject *out = PyList_New(0);
+    Py_ssize_t i = 0;
+    while (out && i < len) {
+        while (i < len && is_line_break(PyUnicode_READ(kind, data, i))) i++;
+        Py_ssize_t start = i;
+        while (i < len && !is_line_break(PyUnicode_READ(kind, data, i))) i++;
+        Py_ssize_t lead = start, trail = i;
+        while (lead < trail && is_edge(PyUnicode_READ(kind, data, lead))) lead++;
+        while (trail > lead && is_edge(PyUnicode_READ(kind, data, trail - 1))) trail--;
+        if (trail > lead) {
+            PyObject *pair = Py_BuildValue("(nn)", lead, trail);
+            if (!pair || PyList_Append(out, pair) < 0) Py_CLEAR(out);
+            Py_XDECREF(pair);
+        }
+    }
+    return out;
+}
+
 /* ---- The context matrix: features.context_matrix in one pass ---- */
 
 #define MAX_FEATURES 256
@@ -1650,6 +1693,8 @@ static PyMethodDef methods[] = {
     {"context_matrix", context_matrix, METH_VARARGS,
      "context_matrix(records, cues_of) -> bytearray of float64 (len(records), n_features): "
      "attrib.features.context_matrix."},
+    {"split_lines", split_lines, METH_O,
+     "split_lines(text) -> list of (start, end): attrib.segment.split_lines's spans."},
     {"plain_mask", plain_mask, METH_O,
      "plain_mask(text) -> bool: nothing in text for attrib.language.mask to mask."},
     {"plain_normalised", plain_normalised, METH_O,

@@ -116,12 +116,19 @@ def test_a_count_beyond_the_compiled_log_table_takes_the_numpy_path(model, monke
     assert with_compiled.source_domain == "example.com"
 
 
-def _scripts_both_ways(texts, monkeypatch):
+def _both_ways(compute, monkeypatch, *modules):
+    """compute() with the compiled module, and with the Python reference, in ``modules``."""
     compiled = _compiled_module()
-    monkeypatch.setattr(language, "compiled_module", lambda: None)
-    reference = language._scripts_and_words(texts)
-    monkeypatch.setattr(language, "compiled_module", lambda: compiled)
-    return language._scripts_and_words(texts), reference
+    for module in modules:
+        monkeypatch.setattr(module, "compiled_module", lambda: None)
+    reference = compute()
+    for module in modules:
+        monkeypatch.setattr(module, "compiled_module", lambda: compiled)
+    return compute(), reference
+
+
+def _scripts_both_ways(texts, monkeypatch):
+    return _both_ways(lambda: language._scripts_and_words(texts), monkeypatch, language)
 
 
 def test_compiled_script_and_word_counts_equal_the_reference_on_the_training_texts(monkeypatch):
@@ -240,13 +247,7 @@ def _masked_both_ways(texts, monkeypatch):
         find_hosts = domains.find_hosts.__wrapped__  # past its cache
         return [(language.mask(t), features.normalise_text(t), find_hosts(t)) for t in texts]
 
-    compiled = _compiled_module()
-    for module in (language, features, domains):
-        monkeypatch.setattr(module, "compiled_module", lambda: None)
-    reference = answers()
-    for module in (language, features, domains):
-        monkeypatch.setattr(module, "compiled_module", lambda: compiled)
-    return answers(), reference
+    return _both_ways(answers, monkeypatch, language, features, domains)
 
 
 def test_lines_with_nothing_to_mask_or_no_host_take_a_compiled_path_with_the_same_answers(
@@ -273,4 +274,33 @@ _ADDRESS_PIECES = st.sampled_from(
 def test_the_compiled_masking_path_gives_the_same_answers_on_any_text(pieces):
     with pytest.MonkeyPatch.context() as monkeypatch:
         got, reference = _masked_both_ways(["".join(pieces)], monkeypatch)
+    assert got == reference
+
+
+def _lines_both_ways(text, monkeypatch):
+    return _both_ways(lambda: segment.split_lines(text), monkeypatch, segment)
+
+
+def test_compiled_line_splitting_equals_the_reference_on_the_training_articles(monkeypatch):
+    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
+        docs: dict[str, list[str]] = {}
+        for r in csv.DictReader(f):
+            docs.setdefault(r["doc_id"], []).append(r["text"])
+    for lines in docs.values():
+        got, reference = _lines_both_ways("\r\n\r\n".join(lines), monkeypatch)
+        assert got == reference
+
+
+# Every line break, white space below and at U+3000 (an edge) and U+3001 (not), invisible marks.
+_SPLIT_PIECES = st.sampled_from(
+    ["a", "b c", "\n", "\r\n", "\r", "\v", "\f", "\x1c", "\x85", "\u2028", "\u2029", " ", "\t",
+     "\u00a0", "\u3000", "\u3001", "\u200b", "\u00ad", "\ufeff", "\u2066", "東", "😀"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_SPLIT_PIECES, max_size=15))
+def test_compiled_line_splitting_equals_the_reference_on_any_text(pieces):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        got, reference = _lines_both_ways("".join(pieces), monkeypatch)
     assert got == reference
