@@ -557,6 +557,7 @@ def _own_features(text: str, lex: Lexicon) -> tuple[float, ...]:
     compiled one, else in Python (the reference, which a test holds the compiled pass to)."""
     lowered = text.lower()
     hosts = find_hosts(text)
+    host_chars = sum(h.end - h.start for h in hosts)
     if lex._compiled is not None:
         return lex._module.line_cues(
             lex._compiled,
@@ -565,12 +566,11 @@ def _own_features(text: str, lex: Lexicon) -> tuple[float, ...]:
             text,
             lowered,
             len(hosts),
-            sum(h.end - h.start for h in hosts),
+            host_chars,
             hosts[-1].end if hosts else 0,
             bool(hosts) and all(_institutional(h.domain) for h in hosts),
         )
     cues = lex.counts(lowered)
-    host_chars = sum(h.end - h.start for h in hosts)
     stripped = len(text.strip()) or 1
     # A credit ends with its host; a story names a site mid-sentence and goes on.
     after = text[hosts[-1].end :] if hosts else ""
