@@ -88,18 +88,26 @@ static inline uint32_t bucket(uint64_t h, int n, uint64_t mask) {
     return (uint32_t)(x & mask);
 }
 
+/* Insertion sort, for the short arrays below: one function per element type. */
+#define DEFINE_INSERTION_SORT(name, T)                                                           \
+    static void name(T *a, size_t n) {                                                           \
+        for (size_t i = 1; i < n; i++) {                                                         \
+            T v = a[i];                                                                          \
+            size_t j = i;                                                                        \
+            while (j && a[j - 1] > v) {                                                          \
+                a[j] = a[j - 1];                                                                 \
+                j--;                                                                             \
+            }                                                                                    \
+            a[j] = v;                                                                            \
+        }                                                                                        \
+    }
+DEFINE_INSERTION_SORT(insertion_sort_u32, uint32_t)
+DEFINE_INSERTION_SORT(insertion_sort_ssize, Py_ssize_t)
+
 /* Sort a small array of columns: LSD radix sort, 8 bits a pass, through tmp. */
 static void sort_columns(uint32_t *a, uint32_t *tmp, size_t n, int bits) {
     if (n < 32) {
-        for (size_t i = 1; i < n; i++) {
-            uint32_t v = a[i];
-            size_t j = i;
-            while (j && a[j - 1] > v) {
-                a[j] = a[j - 1];
-                j--;
-            }
-            a[j] = v;
-        }
+        insertion_sort_u32(a, n);
         return;
     }
     uint32_t *src = a, *dst = tmp;
@@ -662,15 +670,7 @@ static PyObject *tail_starts(PyObject *self, PyObject *args) {
             Py_ssize_t i = starts[k];
             if (len - i >= tail_min && len - i <= tail_max && i >= head_min) starts[kept++] = i;
         }
-        for (int k = 1; k < kept; k++) {
-            Py_ssize_t v = starts[k];
-            int j = k;
-            while (j && starts[j - 1] > v) {
-                starts[j] = starts[j - 1];
-                j--;
-            }
-            starts[j] = v;
-        }
+        insertion_sort_ssize(starts, (size_t)kept);
         int from = kept > keep ? kept - keep : 0;
         PyObject *row = PyTuple_New(kept - from);
         if (!row) {

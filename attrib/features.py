@@ -22,7 +22,7 @@ import numpy as np
 
 from .domains import find_hosts
 from .language import Guess, _char_script
-from .speedups import compiled_module
+from .speedups import compiled_module, prepared
 
 __all__ = [
     "CONTEXT_FEATURES",
@@ -817,10 +817,7 @@ def context_matrix(records: Sequence[Record]) -> np.ndarray:
 
 def _context_layout_set() -> Any:
     """The compiled module with this module's context layout set in it, or None."""
-    compiled = compiled_module()
-    if compiled is not None:
-        _set_context_layout(compiled)
-    return compiled
+    return prepared(compiled_module(), _set_context_layout)
 
 
 @functools.lru_cache(maxsize=2)

@@ -19,7 +19,7 @@ from types import ModuleType
 
 import numpy as np
 
-from .speedups import compiled_module
+from .speedups import compiled_module, prepared
 
 __all__ = [
     "Guess",
@@ -318,10 +318,7 @@ def _scripts_and_words(texts: Sequence[str]) -> list[tuple[str | None, int, int]
 def compiled_scripts() -> ModuleType | None:
     """The compiled module (:mod:`attrib.speedups`), with this module's script of each code point
     set in it; None without it."""
-    compiled = compiled_module()
-    if compiled is not None:
-        _set_scripts(compiled)
-    return compiled
+    return prepared(compiled_module(), _set_scripts)
 
 
 @functools.lru_cache(maxsize=2)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from types import ModuleType
 
-__all__ = ["backend", "compiled_module"]
+__all__ = ["backend", "compiled_module", "prepared"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -27,3 +28,11 @@ def compiled_module() -> ModuleType | None:
 def backend() -> str:
     """``"c"`` when the compiled feature steps are in use, else ``"python"``."""
     return "c" if compiled_module() is not None else "python"
+
+
+def prepared(module: ModuleType | None, setup: Callable[[ModuleType], None]) -> ModuleType | None:
+    """``module`` after ``setup(module)`` (a stage's tables handed to it, cached by the stage),
+    or None without the compiled module."""
+    if module is not None:
+        setup(module)
+    return module
