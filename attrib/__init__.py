@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from ._version import __version__
@@ -27,6 +28,7 @@ __all__ = [
     "Segment",
     "__version__",
     "analyze",
+    "analyze_many",
     "evaluate",
     "load_model",
     "score_frame",
@@ -53,6 +55,19 @@ def analyze(text: str, *, model: Any = None) -> Attribution:
     """
     detector = default_detector() if model is None else Detector(model)
     return detector.analyze(text)
+
+
+def analyze_many(texts: Iterable[str], *, model: Any = None) -> list[Attribution]:
+    """Analyse many articles: ``[analyze(t) for t in texts]``, with the same results, faster
+    (:meth:`Detector.analyze_many`).
+
+    Raises
+    ------
+    TypeError
+        An article is not a str (checked before any is analysed).
+    """
+    detector = default_detector() if model is None else Detector(model)
+    return detector.analyze_many(texts)
 
 
 def score_frame(frame: Any, text_column: str = "text", **kwargs: Any) -> Any:

@@ -63,23 +63,6 @@ static PyObject *str_sequence(PyObject *texts, const char *fn) {
     return seq;
 }
 
-/* A count per column, kept between calls (the GIL is held throughout) and left all zero. */
-static uint32_t *col_count = NULL;
-static size_t col_count_size = 0;
-
-static int ensure_counts(size_t n_features) {
-    if (col_count_size >= n_features) return 0;
-    uint32_t *p = calloc(n_features, sizeof(uint32_t));
-    if (!p) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    free(col_count);
-    col_count = p;
-    col_count_size = n_features;
-    return 0;
-}
-
 static inline uint32_t bucket(uint64_t h, int n, uint64_t mask) {
     uint64_t x = h + (uint64_t)n * SALT_STEP;
     x ^= x >> 31;
@@ -154,15 +137,10 @@ static Py_ssize_t padded_codes(PyObject *text, Buf *cp) {
 typedef struct {
     int lo, hi, bits;
     uint64_t mask;
-    Buf cp, cols, tmp;
+    Buf cp, cols, tmp, cnt;
     const double *rows; /* a table to fetch each distinct column's row of, ahead of its use */
     Py_ssize_t row_width;
 } Counter;
-
-static void clear_row(Counter *k) {
-    const uint32_t *unique = k->cols.data;
-    for (size_t j = 0; j < k->cols.len; j++) col_count[unique[j]] = 0;
-}
 
 static int counter_init(Counter *k, int lo, int hi, unsigned long long n_features) {
     if (lo < 1 || hi < lo || hi > 8 || n_features < 2 || (n_features & (n_features - 1)) ||
@@ -178,48 +156,55 @@ static int counter_init(Counter *k, int lo, int hi, unsigned long long n_feature
     k->cp = (Buf){NULL, 0, 0, sizeof(uint64_t)};
     k->cols = (Buf){NULL, 0, 0, sizeof(uint32_t)};
     k->tmp = (Buf){NULL, 0, 0, sizeof(uint32_t)};
+    k->cnt = (Buf){NULL, 0, 0, sizeof(uint32_t)};
     k->rows = NULL;
     k->row_width = 0;
-    return ensure_counts(n_features);
+    return 0;
 }
 
 static void counter_free(Counter *k) {
     free(k->cp.data);
     free(k->cols.data);
     free(k->tmp.data);
+    free(k->cnt.data);
 }
 
 /* Count the n-grams of one text: its distinct columns, sorted, in k->cols (the return value is
- * how many), each column's count in col_count. The caller zeroes those counts (clear_row). */
+ * how many), each column's count beside it in k->cnt. Sorting all columns and counting runs
+ * needs no table of n_features counts, whose scattered writes would evict the caches that
+ * langdetect and the weights use next. */
 static Py_ssize_t count_row(Counter *k, PyObject *text) {
     Py_ssize_t m = padded_codes(text, &k->cp);
     if (m < 0) return -1;
     const uint64_t *c = k->cp.data;
+    size_t most = (size_t)m * (size_t)(k->hi - k->lo + 1);
     k->cols.len = 0;
-    if (buf_reserve(&k->cols, (size_t)m * (size_t)(k->hi - k->lo + 1)) < 0) return -1;
-    uint32_t *unique = k->cols.data;
-    size_t n_unique = 0;
+    if (buf_reserve(&k->cols, most) < 0 || buf_reserve(&k->tmp, most) < 0 ||
+        buf_reserve(&k->cnt, most) < 0)
+        return -1;
+    uint32_t *cols = k->cols.data, *counts = k->cnt.data;
+    size_t n_all = 0;
     for (Py_ssize_t i = 0; i < m; i++) {
         uint64_t h = 0;
         for (int n = 1; n <= k->hi && i + n <= m; n++) {
             uint64_t code = c[i + n - 1];
             h = n == 1 ? code : (h * PRIME) ^ code;
             if (n >= 3 && c[i + n - 2] == 32) break; /* a space inside the window */
-            if (n >= k->lo) {
-                uint32_t col = bucket(h, n, k->mask);
-                if (col_count[col]++ == 0) {
-                    unique[n_unique++] = col;
-                    if (k->rows) __builtin_prefetch(k->rows + (size_t)col * k->row_width);
-                }
-            }
+            if (n >= k->lo) cols[n_all++] = bucket(h, n, k->mask);
         }
     }
-    k->cols.len = n_unique;
-    if (buf_reserve(&k->tmp, n_unique) < 0) {
-        clear_row(k);
-        return -1;
+    sort_columns(cols, k->tmp.data, n_all, k->bits);
+    size_t n_unique = 0;
+    for (size_t j = 0; j < n_all; j++) {
+        if (n_unique && cols[n_unique - 1] == cols[j]) {
+            counts[n_unique - 1]++;
+            continue;
+        }
+        cols[n_unique] = cols[j];
+        counts[n_unique++] = 1;
+        if (k->rows) __builtin_prefetch(k->rows + (size_t)cols[j] * k->row_width);
     }
-    sort_columns(unique, k->tmp.data, n_unique, k->bits);
+    k->cols.len = n_unique;
     return (Py_ssize_t)n_unique;
 }
 
@@ -248,7 +233,6 @@ static PyObject *hash_ngrams(PyObject *self, PyObject *args) {
         if (n_unique < 0) goto done;
         if (buf_reserve(&counts, n_unique) < 0 || buf_reserve(&indices, n_unique) < 0 ||
             indices.len + n_unique > INT32_MAX) {
-            clear_row(&k);
             if (!PyErr_Occurred())
                 PyErr_SetString(PyExc_OverflowError, "too many n-grams for int32 indices");
             goto done;
@@ -257,10 +241,9 @@ static PyObject *hash_ngrams(PyObject *self, PyObject *args) {
         float *cv = (float *)counts.data + counts.len;
         int32_t *iv = (int32_t *)indices.data + indices.len;
         for (Py_ssize_t j = 0; j < n_unique; j++) {
-            cv[j] = (float)col_count[unique[j]];
+            cv[j] = (float)((const uint32_t *)k.cnt.data)[j];
             iv[j] = (int32_t)unique[j];
         }
-        clear_row(&k);
         counts.len += n_unique;
         indices.len += n_unique;
         ((int32_t *)indptr.data)[indptr.len++] = (int32_t)indices.len;
@@ -362,14 +345,13 @@ static PyObject *text_scores(PyObject *self, PyObject *args) {
         if (!n_unique) continue;
         if (buf_reserve(&values, n_unique) < 0 ||
             buf_reserve(&weighted, (size_t)n_unique * n_classes) < 0) {
-            clear_row(&k);
             goto done;
         }
         const uint32_t *unique = k.cols.data;
         double *v = values.data, *w = weighted.data;
         double sq = 0.0;
         for (Py_ssize_t j = 0; j < n_unique; j++) {
-            uint32_t count = col_count[unique[j]];
+            uint32_t count = ((const uint32_t *)k.cnt.data)[j];
             const double *wj = weights + (size_t)unique[j] * width;
             double x = (double)count;
             if (log_table) {
@@ -384,7 +366,6 @@ static PyObject *text_scores(PyObject *self, PyObject *args) {
             sq += x * x;
             for (Py_ssize_t c = 0; c < n_classes; c++) w[j * n_classes + c] = wj[1 + c] * x;
         }
-        clear_row(&k);
         if (beyond) break;
         double norm = sqrt(sq);
         if (norm == 0.0) norm = 1.0;

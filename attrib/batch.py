@@ -29,6 +29,7 @@ from typing import IO, Any
 import pandas as pd
 
 from .errors import InputError
+from .result import Attribution
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -61,19 +62,22 @@ def _error_row(message: str) -> Row:
     return ("", False, "", "", "", 0.0, "", 0, message)
 
 
-def _score_one(detector: Any, text: Any, max_chars: int) -> Row:
+def _invalid(text: Any, max_chars: int) -> str | None:
+    """Why a row cannot be analysed, or None."""
     if text is None or (isinstance(text, float) and text != text):
-        return _error_row("missing text")
+        return "missing text"
     if not isinstance(text, str):
-        return _error_row(f"text is not a string ({type(text).__name__})")
+        return f"text is not a string ({type(text).__name__})"
     if not text.strip():
-        return _error_row("empty text")
+        return "empty text"
     if len(text) > max_chars:
-        return _error_row(f"text longer than {max_chars} characters ({len(text)})")
-    try:
-        r = detector.analyze(text)
-    except Exception as exc:  # a bad row must never stop the run
-        return _error_row(f"analysis failed: {type(exc).__name__}: {exc}")
+        return f"text longer than {max_chars} characters ({len(text)})"
+    return None
+
+
+def _row(r: Attribution | Exception) -> Row:
+    if isinstance(r, Exception):  # a bad row must never stop the run
+        return _error_row(f"analysis failed: {type(r).__name__}: {r}")
     return (
         r.language or "",
         r.is_syndicated,
@@ -87,12 +91,31 @@ def _score_one(detector: Any, text: Any, max_chars: int) -> Row:
     )
 
 
+_BATCH = 256  # articles that share one langdetect call (Detector.analyze_many)
+
+
+def _score_rows(detector: Any, texts: Sequence[Any], max_chars: int) -> list[Row]:
+    """One row of :data:`OUTPUT_COLUMNS` values per text, in order; errors stay in their row."""
+    from .detector import analyze_batch
+
+    rows: list[Row] = []
+    for first in range(0, len(texts), _BATCH):
+        part = texts[first : first + _BATCH]
+        why = [_invalid(t, max_chars) for t in part]
+        results = iter(
+            analyze_batch(detector, [t for t, w in zip(part, why, strict=True) if w is None])
+        )
+        rows += [_row(next(results)) if w is None else _error_row(w) for w in why]
+    if len(rows) != len(texts):
+        raise AssertionError(f"{len(texts)} texts in, {len(rows)} rows out")
+    return rows
+
+
 def score_texts(
     texts: Sequence[Any], *, model: Any = None, max_chars: int = DEFAULT_MAX_CHARS
 ) -> list[Row]:
     """Score texts in this process; one tuple of :data:`OUTPUT_COLUMNS` values per text."""
-    detector = _detector_for(model)
-    return [_score_one(detector, t, max_chars) for t in texts]
+    return _score_rows(_detector_for(model), texts, max_chars)
 
 
 def _detector_for(model: Any) -> Any:
@@ -441,7 +464,7 @@ def _work(texts: list[Any], max_chars: int) -> list[Row]:
     if detector is None:
         _init_worker(None, False)
         detector = _WORKER["detector"]
-    return [_score_one(detector, t, max_chars) for t in texts]
+    return _score_rows(detector, texts, max_chars)
 
 
 # ---------------------------------------------------------------------------- the run

@@ -51,11 +51,10 @@ def _detector(model_path: str | None, trust: bool) -> Any:
 def _score_partition(
     part: pd.DataFrame, text_column: str, model_path: str | None, trust: bool, max_chars: int
 ) -> pd.DataFrame:
-    from .batch import _score_one
+    from .batch import _score_rows
 
     if len(part):
-        detector = _detector(model_path, trust)
-        rows = [_score_one(detector, t, max_chars) for t in part[text_column]]
+        rows = _score_rows(_detector(model_path, trust), list(part[text_column]), max_chars)
     else:
         rows = []
     extra = result_frame(rows, part.index)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -17,11 +17,21 @@ import numpy as np
 from .compiled import CompiledModel
 from .domains import Host, find_hosts
 from .features import Record, build_records, is_paragraph
-from .language import Guess, article_language, guess_all, guess_many_in, is_mixed
+from .language import (
+    Guess,
+    GuessPlan,
+    article_language,
+    detect_languages,
+    detect_planned,
+    guess_all,
+    guess_many_in,
+    is_mixed,
+    plan_guesses,
+)
 from .result import Attribution, Segment
 from .segment import Span, all_tail_starts, split_lines
 
-__all__ = ["Detector", "default_detector", "analyze_spans"]
+__all__ = ["Detector", "default_detector", "analyze_batch", "analyze_spans"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +147,32 @@ class Detector:
         if not isinstance(text, str):
             raise TypeError(f"analyze() takes the article as str, not {type(text).__name__}")
         return analyze_spans(self, text, split_lines(text))
+
+    def analyze_many(self, texts: Iterable[str], *, batch_size: int = 256) -> list[Attribution]:
+        """Analyse many articles: the same results as :meth:`analyze` on each, faster.
+
+        The lines that need langdetect are detected ``batch_size`` articles at a time, in one
+        call, so that langdetect's tables stay in the processor's cache instead of being evicted
+        by the other stages between two articles.
+
+        Raises
+        ------
+        TypeError
+            An article is not a str (checked before any is analysed).
+        """
+        texts = list(texts)
+        for k, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(
+                    f"analyze_many() takes articles as str; item {k} is {type(text).__name__}"
+                )
+        out: list[Attribution] = []
+        for first in range(0, len(texts), batch_size):
+            for result in analyze_batch(self, texts[first : first + batch_size]):
+                if isinstance(result, Exception):
+                    raise result
+                out.append(result)
+        return out
 
     def _kind(self, probs: np.ndarray) -> tuple[str, float]:
         return self._kinds(probs[None, :])[0]
@@ -265,10 +301,13 @@ def _choose_splits(
     return best
 
 
-def line_records(texts: Sequence[str]) -> tuple[list[Guess], _Languages, list[Record]]:
+def line_records(
+    texts: Sequence[str], guesses: Sequence[Guess] | None = None
+) -> tuple[list[Guess], _Languages, list[Record]]:
     """Languages and feature records of an article's lines: one code path for training and
-    prediction, so that the features cannot drift apart."""
-    guesses = guess_all(texts)
+    prediction, so that the features cannot drift apart. ``guesses``: the lines' guesses
+    (:func:`~attrib.language.guess_all`), when already made."""
+    guesses = guess_all(texts) if guesses is None else list(guesses)
     langs = _languages(guesses)
     records = build_records(
         texts,
@@ -295,11 +334,48 @@ def training_records(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[
     return records + tails, [*labels, *(labels[i] for i, _ in candidates)]
 
 
-def analyze_spans(detector: Detector, text: str, spans: Sequence[Span]) -> Attribution:
-    """Classify the given line spans of ``text`` and assemble the result."""
+def analyze_batch(detector: Detector, texts: Sequence[str]) -> list[Attribution | Exception]:
+    """:meth:`Detector.analyze` of each text, with one langdetect call for the lines of all of
+    them that need it. An article that fails gives its exception in its place; the others go on.
+    """
+    plans: list[tuple[tuple[Span, ...], GuessPlan] | Exception] = []
+    for text in texts:
+        try:
+            spans = split_lines(text)
+            plans.append((spans, plan_guesses([s.text for s in spans])))
+        except Exception as exc:  # kept in the article's place
+            plans.append(exc)
+    wanted = [t for p in plans if not isinstance(p, Exception) for t in p[1].wanted]
+    try:
+        found: list[Any] | None = detect_languages(wanted)
+    except Exception:
+        found = None  # each article detects its own lines below, and fails alone
+    out: list[Attribution | Exception] = []
+    used = 0
+    for text, plan in zip(texts, plans, strict=True):
+        if isinstance(plan, Exception):
+            out.append(plan)
+            continue
+        spans, guess_plan = plan
+        n = len(guess_plan.todo)
+        mine = None if found is None else found[used : used + n]
+        used += n
+        try:
+            guesses = detect_planned(guess_plan, mine)
+            out.append(analyze_spans(detector, text, spans, guesses))
+        except Exception as exc:
+            out.append(exc)
+    return out
+
+
+def analyze_spans(
+    detector: Detector, text: str, spans: Sequence[Span], guesses: Sequence[Guess] | None = None
+) -> Attribution:
+    """Classify the given line spans of ``text`` and assemble the result; ``guesses``: the
+    lines' language guesses, when already made."""
     if not spans:
         return Attribution(None, False, None, None, None, 0.0, (), text)
-    guesses, langs, records = line_records([s.text for s in spans])
+    guesses, langs, records = line_records([s.text for s in spans], guesses)
     candidates, tails, undetected = _tail_records(
         text, spans, records, langs, same_script=langs.article is None
     )

@@ -30,9 +30,12 @@ __all__ = [
     "guess_many_in",
     "detect_language",
     "detect_languages",
+    "detect_planned",
     "guess",
+    "GuessPlan",
     "is_mixed",
     "mask",
+    "plan_guesses",
     "script_marks",
     "script_of",
     "ScriptTable",
@@ -431,6 +434,28 @@ def guess_all(texts: Sequence[str]) -> list[Guess]:
     article's language; the longest line of that script is always detected, so that the article
     gets a language.
     """
+    return detect_planned(plan_guesses(texts))
+
+
+@dataclass(frozen=True, slots=True)
+class GuessPlan:
+    """What the script settles for an article's segments, and which of them langdetect must
+    read (:func:`guess_all` in two halves, so that many articles can share one langdetect
+    batch: :meth:`attrib.Detector.analyze_many`)."""
+
+    prepared: tuple[tuple[Guess, str], ...]
+    """Each segment's script guess and its masked text."""
+    todo: tuple[int, ...]
+    """The segments langdetect can change, in the order they are detected."""
+
+    @property
+    def wanted(self) -> list[str]:
+        """The masked texts to detect."""
+        return [self.prepared[i][1] for i in self.todo]
+
+
+def plan_guesses(texts: Sequence[str]) -> GuessPlan:
+    """The first half of :func:`guess_all`: scripts, and which segments to detect."""
     prepared = _guess_scripts(texts)
     guesses = [g for g, _ in prepared]
     script = dominant_script(guesses)
@@ -439,7 +464,15 @@ def guess_all(texts: Sequence[str]) -> list[Guess]:
         same = [i for i, g in enumerate(guesses) if g.script == script]
         if same and not any(guesses[i].script == script for i in todo):
             todo.append(max(same, key=lambda i: (guesses[i].letters, -i)))
-    return _detect_where(prepared, todo)
+    return GuessPlan(tuple(prepared), tuple(todo))
+
+
+def detect_planned(
+    plan: GuessPlan, found: Sequence[tuple[tuple[str, float], ...]] | None = None
+) -> list[Guess]:
+    """The second half of :func:`guess_all`: the guesses, with langdetect's answers for the
+    planned segments (``found``: answers already detected for :attr:`GuessPlan.wanted`)."""
+    return _detect_where(plan.prepared, plan.todo, found)
 
 
 def guess_many_in(
@@ -459,10 +492,16 @@ def guess_many_in(
     return _detect_where(prepared, todo), left
 
 
-def _detect_where(prepared: Sequence[tuple[Guess, str]], todo: Sequence[int]) -> list[Guess]:
-    """The script's guesses, with langdetect's answer (one batch) for the segments in ``todo``."""
+def _detect_where(
+    prepared: Sequence[tuple[Guess, str]],
+    todo: Sequence[int],
+    found: Sequence[tuple[tuple[str, float], ...]] | None = None,
+) -> list[Guess]:
+    """The script's guesses, with langdetect's answer (one batch, unless ``found`` already holds
+    the answers) for the segments in ``todo``."""
     guesses = [g for g, _ in prepared]
-    found = detect_languages([prepared[i][1] for i in todo])
+    if found is None:
+        found = detect_languages([prepared[i][1] for i in todo])
     for i, candidates in zip(todo, found, strict=True):
         guesses[i] = _with_candidates(guesses[i], candidates)
     return guesses

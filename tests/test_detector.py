@@ -164,3 +164,69 @@ def test_sentence_tails_go_to_langdetect_only_when_their_language_could_split_th
     sent.clear()
     assert attrib.analyze(GLUED_FRENCH) == fast
     assert [t for t in sent if t.startswith("Investors")]
+
+
+def _articles(seed_text):
+    from conftest import FIXTURES
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((FIXTURES / "articles").glob("*.txt"))]
+    heldout = sorted((FIXTURES.parent / "heldout").glob("*.txt"))
+    texts += [p.read_text(encoding="utf-8") for p in heldout]
+    return texts + [seed_text.replace("\n", "\r\n"), GLUED_FRENCH, "", "  \n ", "OK", "東京の天気"]
+
+
+def test_analyze_many_gives_analyze_s_answers_in_order(seed_text):
+    texts = _articles(seed_text)
+    many = attrib.analyze_many(iter(texts))
+    assert many == [attrib.analyze(t) for t in texts]
+    assert texts[0] == seed_text
+    check_seed(many[0], seed_text)
+    # batches of any size: the answers never depend on the neighbours
+    assert attrib.default_detector().analyze_many(texts, batch_size=3) == many
+
+
+def test_analyze_many_sends_the_lines_of_a_batch_to_langdetect_in_one_call(monkeypatch, seed_text):
+    from attrib import detector, language
+
+    calls: list[int] = []
+    detect = language.detect_languages
+    monkeypatch.setattr(detector, "detect_languages", lambda t: calls.append(len(t)) or detect(t))
+    texts = _articles(seed_text)
+    attrib.analyze_many(texts)
+    assert len(calls) == 1 and calls[0] > len(texts)
+
+
+def test_analyze_many_rejects_a_non_str_before_analysing_any():
+    with pytest.raises(TypeError, match="item 1 is bytes"):
+        attrib.analyze_many(["fine", b"bytes"])
+
+
+def test_a_failing_article_in_a_batch_fails_alone(monkeypatch, seed_text):
+    from attrib import detector
+
+    analyze_spans = detector.analyze_spans
+
+    def fragile(det, text, spans, guesses=None):
+        if "Markets rally" in text:
+            raise RuntimeError("boom")
+        return analyze_spans(det, text, spans, guesses)
+
+    monkeypatch.setattr(detector, "analyze_spans", fragile)
+    texts = [seed_text, GLUED_FRENCH, seed_text]
+    out = detector.analyze_batch(detector.default_detector(), texts)
+    assert isinstance(out[1], RuntimeError)
+    check_seed(out[0], seed_text)
+    check_seed(out[2], seed_text)
+    with pytest.raises(RuntimeError, match="boom"):
+        attrib.analyze_many(texts)
+
+
+def test_when_the_shared_langdetect_call_fails_each_article_detects_its_own(monkeypatch, seed_text):
+    from attrib import detector
+
+    def refuse(texts):
+        raise MemoryError("one call too big")
+
+    monkeypatch.setattr(detector, "detect_languages", refuse)
+    out = detector.analyze_batch(detector.default_detector(), [seed_text, GLUED_FRENCH])
+    assert out == [attrib.analyze(seed_text), attrib.analyze(GLUED_FRENCH)]
