@@ -87,18 +87,27 @@ static inline uint32_t bucket(uint64_t h, int n, uint64_t mask) {
 DEFINE_INSERTION_SORT(insertion_sort_u32, uint32_t)
 DEFINE_INSERTION_SORT(insertion_sort_ssize, Py_ssize_t)
 
-/* Sort a small array of columns: LSD radix sort, 8 bits a pass, through tmp. */
+/* Sort an array of columns below 2^bits: LSD radix sort through tmp, in as few passes of up to
+ * 11 bits as the columns need (two for 2^18), every pass's histogram counted in one scan. */
+#define RADIX_MAX_BITS 11
 static void sort_columns(uint32_t *a, uint32_t *tmp, size_t n, int bits) {
     if (n < 32) {
         insertion_sort_u32(a, n);
         return;
     }
+    int passes = (bits + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
+    if (passes < 1) passes = 1;
+    int width = (bits + passes - 1) / passes;
+    uint32_t digit = (1u << width) - 1;
+    static uint32_t hist[3][(1 << RADIX_MAX_BITS) + 1]; /* the GIL is held throughout */
+    for (int p = 0; p < passes; p++) memset(hist[p], 0, (digit + 2) * sizeof(uint32_t));
+    for (size_t i = 0; i < n; i++)
+        for (int p = 0; p < passes; p++) hist[p][((a[i] >> (p * width)) & digit) + 1]++;
     uint32_t *src = a, *dst = tmp;
-    for (int shift = 0; shift < bits; shift += 8) {
-        size_t hist[257] = {0};
-        for (size_t i = 0; i < n; i++) hist[((src[i] >> shift) & 255) + 1]++;
-        for (int k = 0; k < 256; k++) hist[k + 1] += hist[k];
-        for (size_t i = 0; i < n; i++) dst[hist[(src[i] >> shift) & 255]++] = src[i];
+    for (int p = 0; p < passes; p++) {
+        uint32_t *h = hist[p];
+        for (uint32_t k = 0; k < digit; k++) h[k + 1] += h[k];
+        for (size_t i = 0; i < n; i++) dst[h[(src[i] >> (p * width)) & digit]++] = src[i];
         uint32_t *t = src;
         src = dst;
         dst = t;

@@ -72,7 +72,8 @@ def test_the_compiled_steps_are_in_use_unless_refused(compiled, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("lo", "hi", "n_features"), [(1, 4, 2**18), (2, 5, 2**10), (1, 1, 2), (3, 8, 2**20)]
+    ("lo", "hi", "n_features"),
+    [(1, 4, 2**18), (2, 5, 2**10), (1, 1, 2), (3, 8, 2**20), (1, 4, 2**25)],
 )
 def test_compiled_ngram_counts_equal_the_numpy_reference_on_the_training_texts(
     compiled, training_texts, lo, hi, n_features
