@@ -375,13 +375,33 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
+def _csv_field(value: Any) -> str:
+    """One field as ``csv.writer`` (minimal quoting) writes it, with one difference: a field that
+    holds a carriage return is quoted too. ``csv.writer`` with a ``"\n"`` line terminator leaves a
+    lone ``"\r"`` bare, and every CSV reader takes that for the end of a row."""
+    text = value if isinstance(value, str) else "" if value is None else str(value)
+    if '"' in text:
+        return '"' + text.replace('"', '""') + '"'
+    if "," in text or "\n" in text or "\r" in text:
+        return '"' + text + '"'
+    return text
+
+
+def _csv_line(fields: Sequence[Any]) -> str:
+    """One CSV row ending in ``"\n"`` (a single empty field is written ``""``, as csv does)."""
+    if len(fields) == 1 and _csv_field(fields[0]) == "":
+        return '""\n'
+    return ",".join(map(_csv_field, fields)) + "\n"
+
+
 def _write_part(chunk: _Chunk, results: list[Row], fmt: str, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     if fmt == "csv":
-        with tmp.open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f, lineterminator="\n")
-            for row, res in zip(chunk.rows or [], results, strict=True):
-                w.writerow(list(row) + [_csv_cell(v) for v in res])
+        lines = [
+            _csv_line([*row, *map(_csv_cell, res)])
+            for row, res in zip(chunk.rows or [], results, strict=True)
+        ]
+        tmp.write_bytes("".join(lines).encode("utf-8"))
     elif fmt == "jsonl":
         with tmp.open("w", encoding="utf-8") as f:
             for row, res in zip(chunk.rows or [], results, strict=True):
@@ -437,9 +457,7 @@ def _assemble(parts: list[Path], header: list[str] | None, fmt: str, target: Pat
 def _concat_parts(out: IO[bytes], parts: list[Path], header: list[str] | None, fmt: str) -> None:
     """Write the CSV header (if any) and the text parts, in order, to ``out``."""
     if fmt == "csv" and header is not None:
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerow(header + list(OUTPUT_COLUMNS))
-        out.write(buf.getvalue().encode("utf-8"))
+        out.write(_csv_line(header + list(OUTPUT_COLUMNS)).encode("utf-8"))
     for part in parts:
         with part.open("rb") as f:
             shutil.copyfileobj(f, out)

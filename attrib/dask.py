@@ -126,7 +126,9 @@ def score_files(
     name = input_path.lower().rstrip("/")
     try:
         if name.endswith((".csv", ".csv.gz")) or "*.csv" in name:
-            ddf = dd.read_csv(input_path, dtype=str, keep_default_na=False, blocksize="16MB")
+            # One partition per file: Dask splits a CSV at byte offsets, and a split inside a
+            # quoted article with line breaks would cut rows apart (dask/dask#8045).
+            ddf = dd.read_csv(input_path, dtype=str, keep_default_na=False, blocksize=None)
             kind = "csv"
         elif name.endswith(".parquet") or Path(input_path).is_dir():
             ddf = dd.read_parquet(input_path)
@@ -145,7 +147,9 @@ def score_files(
         scored = score(ddf, text_column, model_path=model_path, trust=trust, max_chars=max_chars)
         if kind == "csv":
             tmp = output_path + ".attrib-tmp"
-            scored.to_csv(tmp, single_file=True, index=False)
+            # CRLF line ends, so that a text's lone carriage return is quoted, as the
+            # single-process writer quotes it (a bare one reads as the end of a row).
+            scored.to_csv(tmp, single_file=True, index=False, lineterminator="\r\n")
             os.replace(tmp, output_path)
             written = dd.read_csv(output_path, usecols=_SUMMARY, dtype=str, keep_default_na=False)
         elif kind == "parquet":

@@ -10,6 +10,8 @@ import time
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import attrib
 from attrib.batch import OUTPUT_COLUMNS, score_file, score_frame
@@ -93,6 +95,34 @@ def test_ragged_rows_bom_and_nul_bytes(tmp_path):
     assert out.loc[1, "attrib_error"].startswith("ragged row: 4 fields, header has 2")
     assert out.loc[2, "attrib_error"].startswith("ragged row: 1 fields")
     assert out.loc[3, "text"] == "nul\x00byte text"
+
+
+def test_a_text_with_bare_carriage_returns_stays_one_row(tmp_path):
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    text = "Old Mac line endings.\rSecond line of the story.\rThird line."
+    src.write_text(f'id,text\n1,"{text}"\n2,Plain text here.\n', encoding="utf-8", newline="")
+    score_file(str(src), str(dst), jobs=1, progress=False)
+    out = read_csv(dst)
+    assert list(out["id"]) == ["1", "2"]
+    assert out.loc[0, "text"] == text and out.loc[0, "attrib_error"] == ""
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(), st.integers(), st.text(alphabet=st.characters(blacklist_characters="\r"))
+        )
+    )
+)
+def test_csv_rows_are_written_as_the_csv_module_writes_them(fields):
+    import csv
+    import io
+
+    from attrib.batch import _csv_line
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(fields)
+    assert _csv_line(fields) == buf.getvalue()
 
 
 def test_invalid_utf8_stops_with_a_message_or_is_replaced(tmp_path):

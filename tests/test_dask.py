@@ -83,3 +83,28 @@ def test_score_files_parquet_folder(client, articles, tmp_path):
     assert summary.rows == len(got) == len(articles)
     assert summary.errors == 1 and summary.syndicated == int(got["attrib_is_syndicated"].sum())
     assert list(got["id"]) == list(articles["id"])
+
+
+def test_a_large_csv_of_multiline_texts_keeps_every_row(client, tmp_path):
+    from attrib.dask import score_files
+
+    # 35 MB: Dask would read it in blocks of 16 MB, split inside a quoted text, and fail. Texts
+    # with line breaks, a lone carriage return, commas and quotes. Rows over max_chars are not
+    # analysed: this is about reading and writing every row.
+    line = 'A line of the story, with "quotes" and a comma.\n'
+    texts = [
+        f"Story {i}.\n" + line * 350 + ("Old Mac\rending." if i % 7 == 0 else "")
+        for i in range(2000)
+    ]
+    ids = [str(i) for i in range(len(texts))]
+    src, out = tmp_path / "big.csv", tmp_path / "out.csv"
+    body = "".join(f'{i},"{t.replace(chr(34), chr(34) * 2)}"\n' for i, t in enumerate(texts))
+    src.write_text("id,text\n" + body, encoding="utf-8", newline="")
+    assert src.stat().st_size > 32 * 2**20
+    summary = score_files(str(src), str(out), scheduler=client.scheduler.address, max_chars=100)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert summary.rows == len(texts) and list(got["id"]) == ids
+    assert list(got["text"]) == texts
+    assert list(got["attrib_error"]) == [
+        f"text longer than 100 characters ({len(t)})" for t in texts
+    ]
