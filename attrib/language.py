@@ -225,26 +225,29 @@ def detect_language(text: str) -> tuple[tuple[str, float], ...]:
 
 
 @functools.lru_cache(maxsize=1)
-def _batch_detector():  # type: ignore[no-untyped-def]
-    """langdetect-rs's batch call on the private factory, or None (plain langdetect)."""
+def _core_detector():  # type: ignore[no-untyped-def]
+    """langdetect-rs's core call on the private factory, one text at a time, or None (plain
+    langdetect). Its batch entry runs on a thread pool (rayon): for an article's few lines
+    handing them to the pool cost more than it saved, and it would lend one process the other
+    cores, which batch scoring's worker processes already use."""
     if backend() != "langdetect_rs":
         return None
     try:
         seed_state = importlib.import_module("langdetect_rs._seed").seed_state
         core = _factory("langdetect_rs")[0]._core
         state = seed_state(0)  # the private factory's seed: the same answers as detect_language
-        batch = core.detect_langs_batch
-    except (ImportError, AttributeError):  # another langdetect-rs layout: one call per text
+        detect = core.detect_langs
+    except (ImportError, AttributeError):  # another langdetect-rs layout: its Python API
         return None
-    return lambda texts: batch(texts, state)
+    return lambda texts: [detect(t, state) for t in texts]
 
 
 def detect_languages(texts: Sequence[str]) -> list[tuple[tuple[str, float], ...]]:
-    """:func:`detect_language` for many texts: one call into langdetect-rs's batch entry (the
-    same answers, without a Python round trip per text), or a loop with plain langdetect."""
+    """:func:`detect_language` for many texts: langdetect-rs's core call for each (the same
+    answers, without its Python wrapper objects), or plain langdetect's."""
     if not texts:
         return []
-    batch = _batch_detector()
+    batch = _core_detector()
     if batch is None:
         return [detect_language(t) for t in texts]
     return [() if r is None else _merged(r) for r in batch(list(texts))]
