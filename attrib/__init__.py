@@ -58,8 +58,8 @@ def analyze(text: str, *, model: Any = None) -> Attribution:
 
 
 def analyze_many(texts: Iterable[str], *, model: Any = None) -> list[Attribution]:
-    """Analyse many articles: ``[analyze(t) for t in texts]``, with the same results, faster
-    (:meth:`Detector.analyze_many`).
+    """Analyse many articles: the results of ``[analyze(t) for t in texts]``, with the lines
+    that need langdetect detected many articles at a time (:meth:`Detector.analyze_many`).
 
     Raises
     ------

@@ -149,11 +149,11 @@ class Detector:
         return analyze_spans(self, text, split_lines(text))
 
     def analyze_many(self, texts: Iterable[str], *, batch_size: int = 256) -> list[Attribution]:
-        """Analyse many articles: the same results as :meth:`analyze` on each, faster.
+        """Analyse many articles: the same results as :meth:`analyze` on each.
 
-        The lines that need langdetect are detected ``batch_size`` articles at a time, in one
-        call, so that langdetect's tables stay in the processor's cache instead of being evicted
-        by the other stages between two articles.
+        The lines that need langdetect are detected ``batch_size`` articles at a time, one after
+        another, so that langdetect's tables stay warm in the processor's cache instead of being
+        evicted by the other stages between two articles.
 
         Raises
         ------
