@@ -21,6 +21,19 @@
 #include <math.h>
 #include <string.h>
 
+/* Character classes with an ASCII fast path: the same answers as Python's str methods (for
+ * ASCII, isalpha is A-Z and a-z, isdecimal/isdigit/isnumeric are 0-9), without a call into the
+ * Unicode database for every character of Latin text. */
+static inline int ascii_letter(Py_UCS4 ch) { return (ch | 32) >= 'a' && (ch | 32) <= 'z'; }
+static inline int ascii_digit(Py_UCS4 ch) { return ch >= '0' && ch <= '9'; }
+static inline int u_isalpha(Py_UCS4 ch) { return ch < 128 ? ascii_letter(ch) : Py_UNICODE_ISALPHA(ch); }
+static inline int u_isdecimal(Py_UCS4 ch) { return ch < 128 ? ascii_digit(ch) : Py_UNICODE_ISDECIMAL(ch); }
+static inline int u_isdigit(Py_UCS4 ch) { return ch < 128 ? ascii_digit(ch) : Py_UNICODE_ISDIGIT(ch); }
+static inline int u_isupper(Py_UCS4 ch) { return ch < 128 ? ch >= 'A' && ch <= 'Z' : Py_UNICODE_ISUPPER(ch); }
+static inline int u_isalnum(Py_UCS4 ch) {
+    return ch < 128 ? ascii_letter(ch) || ascii_digit(ch) : Py_UNICODE_ISALNUM(ch);
+}
+
 #define PRIME 1000003ULL
 #define MIX1 0xBF58476D1CE4E5B9ULL
 #define SALT_STEP 0x94D049BB133111EBULL
@@ -473,7 +486,7 @@ static int scripts_ready(void) {
 
 static inline int script_id(Py_UCS4 ch) {
     if ((Py_ssize_t)ch < script_table_size) return script_ids[ch];
-    if (!Py_UNICODE_ISALPHA(ch)) return 0;
+    if (!u_isalpha(ch)) return 0;
     for (Py_ssize_t k = 0; k < n_astral; k++)
         if (astral_ranges[k][0] <= (long long)ch && (long long)ch <= astral_ranges[k][1])
             return (int)astral_ranges[k][2];
@@ -481,7 +494,7 @@ static inline int script_id(Py_UCS4 ch) {
 }
 
 static inline int is_word_letter(Py_UCS4 ch) {
-    return Py_UNICODE_ISALNUM(ch) && !Py_UNICODE_ISDECIMAL(ch) && ch != '_';
+    return u_isalnum(ch) && !u_isdecimal(ch) && ch != '_';
 }
 
 /* script_counts(texts, kana, hani) -> list of (best, letters, kana, tied, words) per text: the
@@ -979,7 +992,7 @@ fail:
     return NULL;
 }
 
-static inline int is_word_char(Py_UCS4 ch) { return Py_UNICODE_ISALNUM(ch) || ch == '_'; }
+static inline int is_word_char(Py_UCS4 ch) { return u_isalnum(ch) || ch == '_'; }
 
 /* Scan lowered text: each distinct cue found counts once for each of its kinds in counts
  * (n_kinds entries); found, when given, receives the distinct cue indices. */
@@ -1144,7 +1157,7 @@ static int has_email(int kind, const void *data, Py_ssize_t len) {
 static int colon_label(int kind, const void *data, Py_ssize_t len) {
     Py_ssize_t k = 0;
     while (k < len && !is_word_char(READ(k))) k++;
-    if (k > 3 || k >= len || Py_UNICODE_ISDECIMAL(READ(k))) return 0;
+    if (k > 3 || k >= len || u_isdecimal(READ(k))) return 0;
     Py_ssize_t j = k + 1, c = j;
     while (c < len && !in_set(READ(c), COLONS) && READ(c) != '\n') c++;
     if (c >= len) return 0;
@@ -1175,7 +1188,7 @@ static int wrapped(int kind, const void *data, Py_ssize_t len) {
 /* features._name_at_end: the last word capitalised, the line holding another word before it */
 static double name_at_end(int kind, const void *data, Py_ssize_t len) {
     Py_ssize_t end = len;
-    while (end && !Py_UNICODE_ISALNUM(READ(end - 1))) end--;
+    while (end && !u_isalnum(READ(end - 1))) end--;
     Py_ssize_t start = end;
     while (start && !Py_UNICODE_ISSPACE(READ(start - 1))) start--;
     if (start == end) return 0.0;
@@ -1184,7 +1197,7 @@ static double name_at_end(int kind, const void *data, Py_ssize_t len) {
     if (!before) return 0.0; /* one word */
     for (Py_ssize_t i = start; i < end; i++) {
         Py_UCS4 ch = READ(i);
-        if (Py_UNICODE_ISALNUM(ch)) return Py_UNICODE_ISUPPER(ch) ? 1.0 : 0.0;
+        if (u_isalnum(ch)) return u_isupper(ch) ? 1.0 : 0.0;
     }
     return 0.0;
 }
@@ -1230,8 +1243,8 @@ static PyObject *line_cues(PyObject *self, PyObject *args) {
     int in_word = 0, hash = 0;
     for (Py_ssize_t i = 0; i < len; i++) {
         Py_UCS4 ch = READ(i);
-        if (Py_UNICODE_ISDIGIT(ch)) digits++;
-        else if (Py_UNICODE_ISUPPER(ch)) upper++;
+        if (u_isdigit(ch)) digits++;
+        else if (u_isupper(ch)) upper++;
         if ((ch >= 0x3040 && ch <= 0x30FF) || (ch >= 0x3400 && ch <= 0x9FFF) ||
             (ch >= 0xAC00 && ch <= 0xD7AF) || (ch >= 0x0E00 && ch <= 0x0E7F))
             dense++;
@@ -1253,7 +1266,7 @@ static PyObject *line_cues(PyObject *self, PyObject *args) {
         Py_ssize_t run = 0;
         for (Py_ssize_t i = last_end < 0 ? 0 : last_end; i <= len; i++) {
             Py_UCS4 ch = i < len ? READ(i) : 0;
-            if (i < len && Py_UNICODE_ISALNUM(ch)) {
+            if (i < len && u_isalnum(ch)) {
                 run++;
             } else {
                 words_after += run >= 2;
@@ -1346,7 +1359,7 @@ static int may_hold_address(PyObject *text) {
             while (j < len && is_invisible(PyUnicode_READ(kind, data, j))) j++;
             if (j < len) {
                 Py_UCS4 next = PyUnicode_READ(kind, data, j);
-                if (Py_UNICODE_ISALNUM(next) && !Py_UNICODE_ISDECIMAL(next)) return 1;
+                if (u_isalnum(next) && !u_isdecimal(next)) return 1;
             }
         }
     }
@@ -1376,7 +1389,7 @@ static PyObject *plain_normalised(PyObject *self, PyObject *text) {
     const void *data = PyUnicode_DATA(lower);
     Py_ssize_t len = PyUnicode_GET_LENGTH(lower), digits = 0;
     for (Py_ssize_t i = 0; i < len; i++)
-        if (Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i))) digits++;
+        if (u_isdecimal(PyUnicode_READ(kind, data, i))) digits++;
     if (!digits) return lower;
     Py_UCS4 *buf = PyMem_Malloc((len ? len : 1) * sizeof(Py_UCS4));
     if (!buf) {
@@ -1386,8 +1399,8 @@ static PyObject *plain_normalised(PyObject *self, PyObject *text) {
     Py_ssize_t k = 0;
     for (Py_ssize_t i = 0; i < len; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        if (Py_UNICODE_ISDECIMAL(ch)) {
-            if (i == 0 || !Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i - 1))) buf[k++] = '0';
+        if (u_isdecimal(ch)) {
+            if (i == 0 || !u_isdecimal(PyUnicode_READ(kind, data, i - 1))) buf[k++] = '0';
         } else {
             buf[k++] = ch;
         }
