@@ -159,7 +159,11 @@ class Detector:
         ------
         TypeError
             An article is not a str (checked before any is analysed).
+        ValueError
+            ``batch_size`` is below 1.
         """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         texts = list(texts)
         for k, text in enumerate(texts):
             if not isinstance(text, str):

@@ -196,9 +196,14 @@ def test_analyze_many_sends_the_lines_of_a_batch_to_langdetect_in_one_call(monke
     assert len(calls) == 1 and calls[0] > len(texts)
 
 
-def test_analyze_many_rejects_a_non_str_before_analysing_any():
+def test_analyze_many_rejects_a_non_str_before_analysing_any(monkeypatch):
+    from attrib import detector
+
+    monkeypatch.setattr(detector, "analyze_batch", lambda *a: pytest.fail("analysed"))
     with pytest.raises(TypeError, match="item 1 is bytes"):
         attrib.analyze_many(["fine", b"bytes"])
+    with pytest.raises(ValueError, match="batch_size must be at least 1, not 0"):
+        attrib.default_detector().analyze_many(["fine"], batch_size=0)
 
 
 def test_a_failing_article_in_a_batch_fails_alone(monkeypatch, seed_text):
