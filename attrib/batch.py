@@ -11,6 +11,7 @@ run has finished: it is assembled from per-chunk parts in a work folder beside i
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import hashlib
 import io
@@ -21,7 +22,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -477,6 +478,18 @@ def _init_worker(model_path: str | None, trust: bool) -> None:
     _WORKER["detector"] = _detector_for(model)
 
 
+def _work_anywhere(
+    texts: list[Any], max_chars: int, model_path: str | None, trust: bool
+) -> list[Row]:
+    """:func:`_work` on a worker that attrib did not start (a Dask cluster's): the model loads
+    with the worker's first chunk and stays for the next."""
+    key = (model_path, trust)
+    if _WORKER.get("key") != key:
+        _init_worker(model_path, trust)
+        _WORKER["key"] = key
+    return _score_rows(_WORKER["detector"], texts, max_chars)
+
+
 def _work(texts: list[Any], max_chars: int) -> list[Row]:
     detector = _WORKER.get("detector")
     if detector is None:
@@ -557,6 +570,7 @@ def score_file(
     encoding_errors: str = "strict",
     max_chars: int = DEFAULT_MAX_CHARS,
     on_chunk: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
 ) -> ScoreSummary:
     """Score a CSV, Parquet or JSONL file into another (formats by extension; ``-`` is CSV).
 
@@ -573,6 +587,12 @@ def score_file(
         Progress bar on stderr; default: when stderr is a terminal.
     encoding_errors
         ``strict`` (stop with a message naming the line) or ``replace`` (bad bytes -> U+FFFD).
+    executor
+        Score the chunks on this ``concurrent.futures`` executor instead of worker processes
+        of attrib's own, such as a Dask client's ``get_executor()`` (:func:`attrib.dask.score_files`
+        streams a CSV file this way). It stays the caller's; ``jobs`` is then how many chunks
+        are worked on at once (twice as many are in flight), and each of its workers loads the
+        model with its first chunk.
 
     Raises
     ------
@@ -651,13 +671,17 @@ def score_file(
         if on_chunk:
             on_chunk(chunk.index)
 
-    pool = (
-        ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(model_path, trust))
-        if jobs > 1
-        else None
-    )
-    if pool is None:
-        _init_worker(model_path, trust)
+    pool: Executor | None = executor
+    if executor is not None:
+        submit = functools.partial(executor.submit, _work_anywhere)
+        extra: tuple[Any, ...] = (max_chars, model_path, trust)
+    else:
+        if jobs > 1:
+            pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(model_path, trust))
+            submit = functools.partial(pool.submit, _work)
+        else:
+            _init_worker(model_path, trust)
+        extra = (max_chars,)
     pending: deque[tuple[_Chunk, Future[list[Row]]]] = deque()
     try:
         for chunk in chunks:
@@ -673,7 +697,7 @@ def score_file(
             if pool is None:
                 finish(chunk, _work(texts, max_chars))
             else:
-                pending.append((chunk, pool.submit(_work, texts, max_chars)))
+                pending.append((chunk, submit(texts, *extra)))
                 while len(pending) > 2 * jobs:  # bounded memory: a few chunks in flight
                     c, fut = pending.popleft()
                     finish(c, fut.result())
@@ -682,7 +706,10 @@ def score_file(
             c, fut = pending.popleft()
             finish(c, fut.result())
     finally:
-        if pool is not None:
+        if executor is not None:  # the caller's: only this run's chunks are cancelled
+            for _, fut in pending:
+                fut.cancel()
+        elif pool is not None:
             pool.shutdown(cancel_futures=True)
     if summary.rows != rows_in:
         raise AssertionError(f"{rows_in} rows read but {summary.rows} written")

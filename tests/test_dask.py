@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from attrib.batch import score_frame
+from attrib.batch import score_file, score_frame
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
@@ -62,6 +62,26 @@ def test_score_files_on_a_cluster_writes_every_row(client, articles, tmp_path):
     assert list(got["id"]) == list(articles["id"])
     assert got.iloc[-2]["attrib_source_domain"] == "argaam.com"
     assert got.iloc[-1]["attrib_error"] == "empty text"
+    # One CSV file is streamed through the workers: the local engine's bytes exactly.
+    loaded = client.run(lambda: __import__("attrib.batch").batch._WORKER.get("key"))
+    assert (None, False) in loaded.values()  # the workers scored it, with the bundled model
+    local = tmp_path / "local.csv"
+    score_file(str(src), str(local), jobs=1, progress=False)
+    assert out.read_bytes() == local.read_bytes()
+
+
+def test_a_glob_of_csv_files_is_read_one_partition_per_file(client, articles, tmp_path):
+    from attrib.dask import score_files
+
+    for k, part in enumerate((articles.iloc[:12], articles.iloc[12:])):
+        part.to_csv(tmp_path / f"in-{k}.csv", index=False)
+    out = tmp_path / "out.csv"
+    summary = score_files(str(tmp_path / "in-*.csv"), str(out), scheduler=client.scheduler.address)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert summary.rows == len(articles) and summary.chunks == 2
+    assert list(got["id"]) == list(articles["id"])
+    expected = score_frame(articles)
+    assert list(got["attrib_source_domain"]) == list(expected["attrib_source_domain"])
 
 
 def test_missing_column_is_named(client, articles):
@@ -85,12 +105,13 @@ def test_score_files_parquet_folder(client, articles, tmp_path):
     assert list(got["id"]) == list(articles["id"])
 
 
-def test_a_large_csv_of_multiline_texts_keeps_every_row(client, tmp_path):
+@pytest.mark.parametrize("as_glob", [False, True], ids=["one file, streamed", "a glob"])
+def test_a_large_csv_of_multiline_texts_keeps_every_row(client, tmp_path, as_glob):
     from attrib.dask import score_files
 
-    # 35 MB: Dask would read it in blocks of 16 MB, split inside a quoted text, and fail. Texts
-    # with line breaks, a lone carriage return, commas and quotes. Rows over max_chars are not
-    # analysed: this is about reading and writing every row.
+    # 35 MB: Dask's own reader would read it in blocks of 16 MB, split inside a quoted text and
+    # fail. Texts with line breaks, a lone carriage return, commas and quotes. Rows over
+    # max_chars are not analysed: this is about reading and writing every row.
     line = 'A line of the story, with "quotes" and a comma.\n'
     texts = [
         f"Story {i}.\n" + line * 350 + ("Old Mac\rending." if i % 7 == 0 else "")
@@ -101,7 +122,8 @@ def test_a_large_csv_of_multiline_texts_keeps_every_row(client, tmp_path):
     body = "".join(f'{i},"{t.replace(chr(34), chr(34) * 2)}"\n' for i, t in enumerate(texts))
     src.write_text("id,text\n" + body, encoding="utf-8", newline="")
     assert src.stat().st_size > 32 * 2**20
-    summary = score_files(str(src), str(out), scheduler=client.scheduler.address, max_chars=100)
+    source = str(tmp_path / "big*.csv") if as_glob else str(src)
+    summary = score_files(source, str(out), scheduler=client.scheduler.address, max_chars=100)
     got = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert summary.rows == len(texts) and list(got["id"]) == ids
     assert list(got["text"]) == texts
