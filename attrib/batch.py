@@ -467,35 +467,17 @@ def _concat_parts(out: IO[bytes], parts: list[Path], header: list[str] | None, f
 # ---------------------------------------------------------------------------- workers
 
 
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(model_path: str | None, trust: bool) -> None:
-    """Load the model once per worker process."""
+@functools.lru_cache(maxsize=4)
+def _worker_detector(model_path: str | None, trust: bool) -> Any:
+    """One detector per process and model, loaded on first use and then reused: in attrib's
+    worker processes (their initializer), on a Dask cluster's workers and in this process."""
     from .models import load_model
 
-    model = load_model(model_path, trust=trust) if model_path else None
-    _WORKER["detector"] = _detector_for(model)
+    return _detector_for(load_model(model_path, trust=trust) if model_path else None)
 
 
-def _work_anywhere(
-    texts: list[Any], max_chars: int, model_path: str | None, trust: bool
-) -> list[Row]:
-    """:func:`_work` on a worker that attrib did not start (a Dask cluster's): the model loads
-    with the worker's first chunk and stays for the next."""
-    key = (model_path, trust)
-    if _WORKER.get("key") != key:
-        _init_worker(model_path, trust)
-        _WORKER["key"] = key
-    return _score_rows(_WORKER["detector"], texts, max_chars)
-
-
-def _work(texts: list[Any], max_chars: int) -> list[Row]:
-    detector = _WORKER.get("detector")
-    if detector is None:
-        _init_worker(None, False)
-        detector = _WORKER["detector"]
-    return _score_rows(detector, texts, max_chars)
+def _work(texts: list[Any], max_chars: int, model_path: str | None, trust: bool) -> list[Row]:
+    return _score_rows(_worker_detector(model_path, trust), texts, max_chars)
 
 
 # ---------------------------------------------------------------------------- the run
@@ -672,16 +654,13 @@ def score_file(
             on_chunk(chunk.index)
 
     pool: Executor | None = executor
-    if executor is not None:
-        submit = functools.partial(executor.submit, _work_anywhere)
-        extra: tuple[Any, ...] = (max_chars, model_path, trust)
-    else:
+    if executor is None:
         if jobs > 1:
-            pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(model_path, trust))
-            submit = functools.partial(pool.submit, _work)
+            pool = ProcessPoolExecutor(
+                jobs, initializer=_worker_detector, initargs=(model_path, trust)
+            )
         else:
-            _init_worker(model_path, trust)
-        extra = (max_chars,)
+            _worker_detector(model_path, trust)
     pending: deque[tuple[_Chunk, Future[list[Row]]]] = deque()
     try:
         for chunk in chunks:
@@ -695,9 +674,9 @@ def score_file(
                 continue
             texts = _texts_of(chunk, text_column)
             if pool is None:
-                finish(chunk, _work(texts, max_chars))
+                finish(chunk, _work(texts, max_chars, model_path, trust))
             else:
-                pending.append((chunk, submit(texts, *extra)))
+                pending.append((chunk, pool.submit(_work, texts, max_chars, model_path, trust)))
                 while len(pending) > 2 * jobs:  # bounded memory: a few chunks in flight
                     c, fut = pending.popleft()
                     finish(c, fut.result())

@@ -15,7 +15,6 @@ readable at the same path on every worker) and scores its partitions with the sa
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 from pathlib import Path
@@ -39,22 +38,13 @@ def _require_dask() -> Any:
     return dd
 
 
-@functools.lru_cache(maxsize=4)
-def _detector(model_path: str | None, trust: bool) -> Any:
-    """One detector per worker process and model (loaded on first use, then reused)."""
-    from .batch import _detector_for
-    from .models import load_model
-
-    return _detector_for(load_model(model_path, trust=trust) if model_path else None)
-
-
 def _score_partition(
     part: pd.DataFrame, text_column: str, model_path: str | None, trust: bool, max_chars: int
 ) -> pd.DataFrame:
-    from .batch import _score_rows
+    from .batch import _score_rows, _worker_detector
 
     if len(part):
-        rows = _score_rows(_detector(model_path, trust), list(part[text_column]), max_chars)
+        rows = _score_rows(_worker_detector(model_path, trust), list(part[text_column]), max_chars)
     else:
         rows = []
     extra = result_frame(rows, part.index)

@@ -247,10 +247,10 @@ def detect_languages(texts: Sequence[str]) -> list[tuple[tuple[str, float], ...]
     answers, without its Python wrapper objects), or plain langdetect's."""
     if not texts:
         return []
-    batch = _core_detector()
-    if batch is None:
+    detect = _core_detector()
+    if detect is None:
         return [detect_language(t) for t in texts]
-    return [() if r is None else _merged(r) for r in batch(list(texts))]
+    return [() if r is None else _merged(r) for r in detect(texts)]
 
 
 @dataclass(frozen=True, slots=True)

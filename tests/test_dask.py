@@ -56,15 +56,26 @@ def test_score_files_on_a_cluster_writes_every_row(client, articles, tmp_path):
     articles.to_csv(src, index=False)
     out = tmp_path / "out.csv"
     address = client.scheduler.address
+
+    def detector_calls():  # on each worker: chunks it asked for its (cached) detector
+        info = __import__("attrib.batch").batch._worker_detector.cache_info()
+        return info.hits + info.misses
+
+    before = client.run(detector_calls)
     summary = score_files(str(src), str(out), scheduler=address)
     got = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert summary.rows == len(got) == len(articles)
     assert list(got["id"]) == list(articles["id"])
     assert got.iloc[-2]["attrib_source_domain"] == "argaam.com"
     assert got.iloc[-1]["attrib_error"] == "empty text"
-    # One CSV file is streamed through the workers: the local engine's bytes exactly.
-    loaded = client.run(lambda: __import__("attrib.batch").batch._WORKER.get("key"))
-    assert (None, False) in loaded.values()  # the workers scored it, with the bundled model
+    # One CSV file is streamed through the workers (they scored its chunks, with the bundled
+    # model: default_detector is loaded there): the local engine's bytes exactly.
+    after = client.run(detector_calls)
+    assert sum(after.values()) > sum(before.values())
+    loaded = client.run(
+        lambda: __import__("attrib.detector").detector.default_detector.cache_info()
+    )
+    assert all(info.currsize == 1 for w, info in loaded.items() if after[w] > before[w])
     local = tmp_path / "local.csv"
     score_file(str(src), str(local), jobs=1, progress=False)
     assert out.read_bytes() == local.read_bytes()
