@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from attrib.features import (
     _CUE_KINDS,
@@ -127,6 +129,33 @@ def test_the_bundled_lexicon_finds_what_a_scan_of_every_cue_finds(automaton):
     assert len(lines) > 150
     for line in lines:
         assert lex.found(line) == _found_by_scanning(lex, line), line
+
+
+# Pieces of bundled cues, cut where a cue may or may not go on, with what stops a word or not.
+_SOME_CUES = sorted({c for _, c in lexicon().cues})[::97]
+_CUE_PIECES = st.sampled_from(
+    [c[:k] for c in _SOME_CUES for k in {2, len(c) // 2, len(c)}]
+    + [" ", "a", "_", "é", "x", "1", ".", "-", "ال", "本"]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(_CUE_PIECES, max_size=8))
+def test_any_text_gives_the_cues_a_scan_of_every_cue_finds(automaton, pieces):
+    lex = _bundled(automaton)
+    text = "".join(pieces)
+    assert lex.found(text) == _found_by_scanning(lex, text)
+
+
+_BUNDLED: dict[str, Lexicon] = {}
+
+
+def _bundled(automaton: str) -> Lexicon:
+    if automaton not in _BUNDLED:
+        _BUNDLED[automaton] = Lexicon(lexicon().cues, automaton=automaton)
+    return _BUNDLED[automaton]
 
 
 def test_an_empty_lexicon_finds_nothing(automaton):
