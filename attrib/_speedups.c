@@ -1022,6 +1022,14 @@ fail:
 
 static inline int is_word_char(Py_UCS4 ch) { return u_isalnum(ch) || ch == '_'; }
 
+static inline int occurrence(Buf *occ, int32_t c, Py_ssize_t start) {
+    if (!occ) return 0;
+    if (buf_reserve(occ, 2) < 0) return -1;
+    ((Py_ssize_t *)occ->data)[occ->len++] = c;
+    ((Py_ssize_t *)occ->data)[occ->len++] = start;
+    return 0;
+}
+
 static inline int found_cue(LexiconObject *lx, int32_t c, long *counts, Buf *found) {
     if (lx->stamp[c] == lx->serial) return 0;
     lx->stamp[c] = lx->serial;
@@ -1035,8 +1043,9 @@ static inline int found_cue(LexiconObject *lx, int32_t c, long *counts, Buf *fou
 }
 
 /* Scan lowered text: each distinct cue found counts once for each of its kinds in counts
- * (n_kinds entries); found, when given, receives the distinct cue indices. */
-static int lexicon_scan(LexiconObject *lx, PyObject *lowered, long *counts, Buf *found) {
+ * (n_kinds entries); found, when given, receives the distinct cue indices, and occ every
+ * occurrence as a pair (cue, start). */
+static int lexicon_scan(LexiconObject *lx, PyObject *lowered, long *counts, Buf *found, Buf *occ) {
     int kind = PyUnicode_KIND(lowered);
     const void *data = PyUnicode_DATA(lowered);
     Py_ssize_t len = PyUnicode_GET_LENGTH(lowered);
@@ -1057,7 +1066,7 @@ static int lexicon_scan(LexiconObject *lx, PyObject *lowered, long *counts, Buf 
         int word = -1; /* whether a word starts at i, once asked */
         int32_t c = lx->out_cue[lx->root_next[a]]; /* a one-character cue */
         if (c >= 0 && (!lx->cue_word_start[c] || (word = WORD_AT(i))) &&
-            found_cue(lx, c, counts, found) < 0)
+            (found_cue(lx, c, counts, found) < 0 || occurrence(occ, c, i) < 0))
             return -1;
         int32_t node = b ? pair_node(lx, a, b) : 0;
         for (Py_ssize_t j = i + 2; node; j++) { /* every longer cue that starts at i */
@@ -1066,7 +1075,8 @@ static int lexicon_scan(LexiconObject *lx, PyObject *lowered, long *counts, Buf 
                 if (!word) break;
             }
             c = lx->out_cue[node];
-            if (c >= 0 && (!lx->cue_word_start[c] || word) && found_cue(lx, c, counts, found) < 0)
+            if (c >= 0 && (!lx->cue_word_start[c] || word) &&
+                (found_cue(lx, c, counts, found) < 0 || occurrence(occ, c, i) < 0))
                 return -1;
             if (j >= len) break;
             int32_t x = alpha_id(lx, PyUnicode_READ(kind, data, j));
@@ -1084,7 +1094,7 @@ static PyObject *lexicon_counts(LexiconObject *lx, PyObject *lowered) {
         return NULL;
     }
     long counts[32];
-    if (lexicon_scan(lx, lowered, counts, NULL) < 0) return NULL;
+    if (lexicon_scan(lx, lowered, counts, NULL, NULL) < 0) return NULL;
     PyObject *out = PyTuple_New(lx->n_kinds);
     for (int k = 0; out && k < lx->n_kinds; k++) PyTuple_SET_ITEM(out, k, PyLong_FromLong(counts[k]));
     return out;
@@ -1098,7 +1108,7 @@ static PyObject *lexicon_found(LexiconObject *lx, PyObject *lowered) {
     long counts[32];
     Buf found = {NULL, 0, 0, sizeof(int32_t)};
     PyObject *out = NULL;
-    if (lexicon_scan(lx, lowered, counts, &found) == 0) {
+    if (lexicon_scan(lx, lowered, counts, &found, NULL) == 0) {
         out = PyList_New((Py_ssize_t)found.len);
         for (size_t k = 0; out && k < found.len; k++)
             PyList_SET_ITEM(out, k, PyLong_FromLong(((int32_t *)found.data)[k]));
@@ -1241,40 +1251,28 @@ static double name_at_end(int kind, const void *data, Py_ssize_t len) {
 
 static inline double cap(long v, long top) { return (double)(v < top ? v : top); }
 
-/* line_cues(lexicon, kinds, marks, text, lowered, n_hosts, host_chars, last_host_end,
- * institutional) -> the 28 floats of features._line_cues. kinds gives the lexicon's index of
- * the syndication, chrome, photo, institution, restriction, own_site, role and speech kinds
- * (-1: none); marks is the lexicon of copyright marks (features._COPYRIGHT); the hosts are
- * find_hosts(text)'s: how many, their characters, the last one's end, whether all are
- * institutional. */
-static PyObject *line_cues(PyObject *self, PyObject *args) {
-    LexiconObject *lx, *marks;
-    PyObject *text, *lowered;
-    int kinds[8];
-    Py_ssize_t n_hosts, host_chars, last_end;
-    int institutional;
-    if (!PyArg_ParseTuple(args, "O!(iiiiiiii)O!UUnnnp", &LexiconType, &lx, &kinds[0], &kinds[1],
-                          &kinds[2], &kinds[3], &kinds[4], &kinds[5], &kinds[6], &kinds[7],
-                          &LexiconType, &marks, &text, &lowered, &n_hosts, &host_chars, &last_end,
-                          &institutional))
-        return NULL;
-    for (int k = 0; k < 8; k++)
-        if (kinds[k] < -1 || kinds[k] >= lx->n_kinds) {
-            PyErr_SetString(PyExc_ValueError, "a kind index outside the lexicon's kinds");
-            return NULL;
-        }
-    if (PyUnicode_READY(text) < 0 || PyUnicode_READY(lowered) < 0) return NULL;
-    long counts[32], mark_counts[32];
-    if (lexicon_scan(lx, lowered, counts, NULL) < 0 || lexicon_scan(marks, lowered, mark_counts, NULL) < 0)
-        return NULL;
+/* What the lexicon scans give a line's own features: the eight kinds' counts (kinds gives
+ * the lexicon's index of the syndication, chrome, photo, institution, restriction, own_site,
+ * role and speech kinds, -1 for none) and whether a copyright mark is there. */
+typedef struct {
     long cue[8];
-    for (int k = 0; k < 8; k++) cue[k] = kinds[k] >= 0 ? counts[kinds[k]] : 0;
-    int copyright = 0;
-    for (int k = 0; k < marks->n_kinds; k++) copyright |= mark_counts[k] > 0;
+    int copyright;
+} CueCounts;
 
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+static void cue_counts(const int *kinds, const long *counts, int n_marks, const long *mark_counts,
+                       CueCounts *out) {
+    for (int k = 0; k < 8; k++) out->cue[k] = kinds[k] >= 0 ? counts[kinds[k]] : 0;
+    out->copyright = 0;
+    for (int k = 0; k < n_marks; k++) out->copyright |= mark_counts[k] > 0;
+}
+
+/* The 28 floats of features._line_cues for the len characters at data, given what the
+ * lexicon scans found in them and find_hosts' hosts there: how many, their characters, the
+ * last one's end, whether all are institutional. */
+static PyObject *own_features(int kind, const void *data, Py_ssize_t len, const CueCounts *cc,
+                              Py_ssize_t n_hosts, Py_ssize_t host_chars, Py_ssize_t last_end,
+                              int institutional) {
+    const long *cue = cc->cue;
     /* one pass: digits, capitals, dense letters, words, hashtags */
     long digits = 0, upper = 0, dense = 0, words = 0, hashtags = 0;
     int in_word = 0, hash = 0;
@@ -1336,7 +1334,7 @@ static PyObject *line_cues(PyObject *self, PyObject *args) {
         cap(words, 40) / 40,
         email,
         colon_label(kind, data, len),
-        copyright,
+        cc->copyright,
         wrapped(kind, data, len),
         ends_sentence(kind, data, len),
         (double)digits / (double)(len > 1 ? len : 1),
@@ -1353,6 +1351,138 @@ static PyObject *line_cues(PyObject *self, PyObject *args) {
         }
         PyTuple_SET_ITEM(out, k, v);
     }
+    return out;
+}
+
+static int check_kinds(const LexiconObject *lx, const int *kinds) {
+    for (int k = 0; k < 8; k++)
+        if (kinds[k] < -1 || kinds[k] >= lx->n_kinds) {
+            PyErr_SetString(PyExc_ValueError, "a kind index outside the lexicon's kinds");
+            return -1;
+        }
+    return 0;
+}
+
+/* line_cues(lexicon, kinds, marks, text, lowered, n_hosts, host_chars, last_host_end,
+ * institutional) -> the 28 floats of features._line_cues; marks is the lexicon of copyright
+ * marks (features._COPYRIGHT), the hosts are find_hosts(text)'s (see own_features). */
+static PyObject *line_cues(PyObject *self, PyObject *args) {
+    LexiconObject *lx, *marks;
+    PyObject *text, *lowered;
+    int kinds[8];
+    Py_ssize_t n_hosts, host_chars, last_end;
+    int institutional;
+    if (!PyArg_ParseTuple(args, "O!(iiiiiiii)O!UUnnnp", &LexiconType, &lx, &kinds[0], &kinds[1],
+                          &kinds[2], &kinds[3], &kinds[4], &kinds[5], &kinds[6], &kinds[7],
+                          &LexiconType, &marks, &text, &lowered, &n_hosts, &host_chars, &last_end,
+                          &institutional))
+        return NULL;
+    if (check_kinds(lx, kinds) < 0) return NULL;
+    if (PyUnicode_READY(text) < 0 || PyUnicode_READY(lowered) < 0) return NULL;
+    long counts[32], mark_counts[32];
+    if (lexicon_scan(lx, lowered, counts, NULL, NULL) < 0 ||
+        lexicon_scan(marks, lowered, mark_counts, NULL, NULL) < 0)
+        return NULL;
+    CueCounts cc;
+    cue_counts(kinds, counts, marks->n_kinds, mark_counts, &cc);
+    return own_features(PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text),
+                        &cc, n_hosts, host_chars, last_end, institutional);
+}
+
+/* The counts of the distinct cues among occ (pairs from lexicon_scan) that lie in [lo, hi). */
+static void counts_within(LexiconObject *lx, const Buf *occ, Py_ssize_t lo, Py_ssize_t hi,
+                          long *counts) {
+    if (++lx->serial == 0) {
+        memset(lx->stamp, 0, (lx->n_cues + 1) * sizeof(uint32_t));
+        lx->serial = 1;
+    }
+    for (int k = 0; k < lx->n_kinds; k++) counts[k] = 0;
+    const Py_ssize_t *o = occ->data;
+    for (size_t m = 0; m + 1 < occ->len; m += 2) {
+        Py_ssize_t c = o[m], start = o[m + 1];
+        if (start < lo || start + lx->cue_len[c] > hi) continue;
+        found_cue(lx, (int32_t)c, counts, NULL);
+    }
+}
+
+static int may_hold_address(PyObject *text);
+
+/* part_cues(lexicon, kinds, marks, text, lowered, cuts) -> tuple, or None: line_cues of text and
+ * of its pieces around each cut, the head text[:cut].rstrip() and the tail text[cut:], in the
+ * order (text, head, tail, head, tail, ...), from one scan of text. None where a piece could
+ * read otherwise alone: lowered is not text.lower() character for character (a length that
+ * differs, a capital sigma, lowered by its context), text may hold a host or an address, or a
+ * cut follows a letter, digit or underscore (a cue may start a tail, not that word). */
+static PyObject *part_cues(PyObject *self, PyObject *args) {
+    LexiconObject *lx, *marks;
+    PyObject *text, *lowered, *cuts;
+    int kinds[8];
+    if (!PyArg_ParseTuple(args, "O!(iiiiiiii)O!UUO", &LexiconType, &lx, &kinds[0], &kinds[1],
+                          &kinds[2], &kinds[3], &kinds[4], &kinds[5], &kinds[6], &kinds[7],
+                          &LexiconType, &marks, &text, &lowered, &cuts))
+        return NULL;
+    if (check_kinds(lx, kinds) < 0) return NULL;
+    if (PyUnicode_READY(text) < 0 || PyUnicode_READY(lowered) < 0) return NULL;
+    PyObject *seq = PySequence_Fast(cuts, "cuts must be a sequence of int");
+    if (!seq) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), n_cuts = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t *at = PyMem_Malloc((n_cuts ? n_cuts : 1) * sizeof(Py_ssize_t));
+    Buf occ = {NULL, 0, 0, sizeof(Py_ssize_t)}, mark_occ = {NULL, 0, 0, sizeof(Py_ssize_t)};
+    PyObject *out = NULL;
+    if (!at) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int plain = PyUnicode_GET_LENGTH(lowered) == len && !may_hold_address(text);
+    for (Py_ssize_t i = 0; plain && i < len; i++) plain = READ(i) != 0x03A3;
+    for (Py_ssize_t k = 0; k < n_cuts; k++) {
+        at[k] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(seq, k));
+        if (at[k] == -1 && PyErr_Occurred()) goto done;
+        if (at[k] <= 0 || at[k] >= len) {
+            PyErr_SetString(PyExc_ValueError, "a cut must fall inside the text");
+            goto done;
+        }
+        if (is_word_char(READ(at[k] - 1))) plain = 0;
+    }
+    if (!plain) {
+        out = Py_NewRef(Py_None);
+        goto done;
+    }
+    long counts[32], mark_counts[32];
+    if (lexicon_scan(lx, lowered, counts, NULL, &occ) < 0 ||
+        lexicon_scan(marks, lowered, mark_counts, NULL, &mark_occ) < 0)
+        goto done;
+    out = PyTuple_New(1 + 2 * n_cuts);
+    if (!out) goto done;
+    for (Py_ssize_t p = 0; p < 1 + 2 * n_cuts; p++) {
+        Py_ssize_t lo = 0, hi = len;
+        if (p) {
+            Py_ssize_t cut = at[(p - 1) / 2];
+            if (p % 2) { /* the head, without the white space before the cut */
+                hi = cut;
+                while (hi > 0 && Py_UNICODE_ISSPACE(READ(hi - 1))) hi--;
+            } else {
+                lo = cut;
+            }
+            counts_within(lx, &occ, lo, hi, counts);
+            counts_within(marks, &mark_occ, lo, hi, mark_counts);
+        }
+        CueCounts cc;
+        cue_counts(kinds, counts, marks->n_kinds, mark_counts, &cc);
+        PyObject *cues = own_features(kind, (const char *)data + lo * kind, hi - lo, &cc, 0, 0, 0, 0);
+        if (!cues) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyTuple_SET_ITEM(out, p, cues);
+    }
+done:
+    PyMem_Free(at);
+    free(occ.data);
+    free(mark_occ.data);
+    Py_DECREF(seq);
     return out;
 }
 
@@ -1503,6 +1633,7 @@ static struct {
 
 #define N_PLACE 20
 static PyObject *record_keys[14]; /* interned field names, in the order below */
+static PyObject *key_cues; /* "cues": a record's own features of some texts, by text */
 static const char *RECORD_FIELDS[14] = {"text", "prev", "next", "index", "count", "long_before",
                                        "long_after", "letters", "language", "article_language",
                                        "script", "article_script", "mixed", "headline"};
@@ -1570,6 +1701,7 @@ static PyObject *set_context_layout(PyObject *self, PyObject *args) {
     for (int k = 0; k < 14; k++)
         if (!record_keys[k] && !(record_keys[k] = PyUnicode_InternFromString(RECORD_FIELDS[k])))
             return NULL;
+    if (!key_cues && !(key_cues = PyUnicode_InternFromString("cues"))) return NULL;
     layout.n_text = n_text;
     layout.n_features = n_features;
     layout.n_copy = n1;
@@ -1607,7 +1739,8 @@ static int differs(PyObject *record, int ka, int kb) {
 static inline double dmin(double a, double b) { return a < b ? a : b; }
 
 /* context_matrix(records, cues_of) -> bytearray of float64, one row of n_features per record:
- * cues_of(text) gives a text's own columns (features._line_cues), asked once per distinct text. */
+ * cues_of(text) gives a text's own columns (features._line_cues), asked once per distinct text
+ * that no record's "cues" dict holds. */
 static PyObject *context_matrix(PyObject *self, PyObject *args) {
     PyObject *records, *cues_of;
     if (!PyArg_ParseTuple(args, "OO", &records, &cues_of)) return NULL;
@@ -1641,7 +1774,14 @@ static PyObject *context_matrix(PyObject *self, PyObject *args) {
             PyObject *cues = PyDict_GetItemWithError(memo, text);
             if (!cues) {
                 if (PyErr_Occurred()) goto done;
-                cues = PyObject_CallOneArg(cues_of, text);
+                PyObject *known = PyDict_GetItemWithError(rec, key_cues); /* borrowed */
+                if (!known && PyErr_Occurred()) goto done;
+                if (known && PyDict_Check(known)) {
+                    cues = PyDict_GetItemWithError(known, text);
+                    if (!cues && PyErr_Occurred()) goto done;
+                    Py_XINCREF(cues);
+                }
+                if (!cues) cues = PyObject_CallOneArg(cues_of, text);
                 if (!cues) goto done;
                 int bad = PyDict_SetItem(memo, text, cues);
                 Py_DECREF(cues); /* the memo holds it */
@@ -1724,6 +1864,9 @@ static PyMethodDef methods[] = {
      "tail_starts(texts, classes, tail_min, tail_max, head_min, margin, keep) -> list of "
      "tuples of "
      "offsets: attrib.segment.tail_starts for many lines."},
+    {"part_cues", part_cues, METH_VARARGS,
+     "part_cues(lexicon, kinds, marks, text, lowered, cuts) -> tuple of line_cues of text and "
+     "of its head and tail at each cut, or None where a piece could read otherwise alone."},
     {"line_cues", line_cues, METH_VARARGS,
      "line_cues(lexicon, kinds, marks, text, lowered, n_hosts, host_chars, last_host_end, "
      "institutional) -> tuple of 28 floats: attrib.features._line_cues."},

@@ -16,7 +16,7 @@ import numpy as np
 
 from .compiled import CompiledModel
 from .domains import Host, find_hosts
-from .features import Record, build_records, is_paragraph
+from .features import Record, build_records, is_paragraph, piece_cues
 from .language import (
     Guess,
     GuessPlan,
@@ -212,11 +212,15 @@ def _tail_records(
     candidates: list[tuple[int, int]] = []
     parts: list[tuple[str, str]] = []
     for i, (span, starts) in enumerate(zip(spans, all_tail_starts(spans), strict=True)):
+        cuts = []
         for start in starts:
             head_text = text[span.start : start].rstrip()
             if is_paragraph(head_text):
                 parts.append((text[start : span.end], head_text))
                 candidates.append((i, start))
+                cuts.append(start - span.start)
+        if cuts and (known := piece_cues(span.text, tuple(cuts))):
+            records[i]["cues"] = known  # from one pass over the line; its pieces' records copy it
     tails, undetected = _part_records(
         [records[i] for i, _ in candidates],
         [

@@ -31,6 +31,7 @@ __all__ = [
     "hash_ngrams",
     "ngram_columns",
     "normalise_text",
+    "piece_cues",
 ]
 
 Record = dict[str, Any]
@@ -548,6 +549,27 @@ def _line_cues(text: str) -> tuple[float, ...]:
     return _own_features(text, lexicon())
 
 
+@functools.lru_cache(maxsize=1024)  # a feed's repeated lines repeat their pieces
+def piece_cues(line: str, cuts: tuple[int, ...]) -> dict[str, tuple[float, ...]]:
+    """:func:`_line_cues` of ``line`` and of its pieces at each cut (the head
+    ``line[:cut].rstrip()`` and the tail ``line[cut:]``), by text, from one compiled pass over the
+    line; empty without the compiled module or where a piece could read otherwise alone (a host
+    in the line, a cut inside a word). A record may carry them as ``"cues"``
+    (:func:`context_matrix`); the dict is shared, not to be changed."""
+    lex = lexicon()
+    if lex._compiled is None or not cuts:
+        return {}
+    found = lex._module.part_cues(
+        lex._compiled, lex._kind_ids, _copyright_lexicon(lex._module), line, line.lower(), cuts
+    )
+    if found is None:
+        return {}
+    texts = [line]
+    for cut in cuts:
+        texts += [line[:cut].rstrip(), line[cut:]]
+    return dict(zip(texts, found, strict=True))
+
+
 # The kinds whose counts _own_features reads, in the order the compiled pass takes them.
 _CUE_KINDS = ("syndication", "chrome", "photo", "institution", "restriction", "own_site", "role", "speech")  # fmt: skip
 
@@ -792,8 +814,9 @@ def context_matrix(records: Sequence[Record]) -> np.ndarray:
     """The context features of each record: shape (n_records, len(CONTEXT_FEATURES)).
 
     A line's own features are computed once per distinct text (:func:`_line_cues`, shared with
-    its neighbours' records), put side by side with its neighbours' and its place in the
-    article, and the features are read from that matrix for all records at once.
+    its neighbours' records; or taken from the record's ``"cues"``, a dict from text to them,
+    when it carries one: :func:`piece_cues`), put side by side with its neighbours' and its
+    place in the article, and the features are read from that matrix for all records at once.
     """
     out = np.zeros((len(records), len(CONTEXT_FEATURES)))
     if not len(records):
@@ -805,7 +828,8 @@ def context_matrix(records: Sequence[Record]) -> np.ndarray:
     # a line's text is also its neighbours' prev and next: each distinct text is looked up once
     row: dict[str, int] = {}
     at = [row.setdefault(r[key], len(row)) for key in ("text", "prev", "next") for r in records]
-    cues = np.array([_line_cues(text) for text in row])[at]
+    known = {t: v for r in records for t, v in r.get("cues", {}).items()}
+    cues = np.array([known[t] if t in known else _line_cues(t) for t in row])[at]
     m = len(records)
     table = np.empty((m, _PLACE + _N_PLACE))
     table[:, :_PLACE] = cues.reshape(3, m, _N_TEXT).transpose(1, 0, 2).reshape(m, _PLACE)

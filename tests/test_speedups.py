@@ -223,6 +223,63 @@ def test_a_lines_own_features_in_one_compiled_pass_equal_the_reference_on_any_te
     assert features._own_features(text, compiled) == features._own_features(text, reference)
 
 
+def _cuts(line: str) -> tuple[int, ...]:
+    return segment.tail_starts(segment.Span(0, len(line), line))
+
+
+def test_a_lines_pieces_take_their_own_features_from_one_pass_over_the_line(lexicons):
+    compiled, reference = lexicons
+    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
+        lines = [r["text"] for r in csv.DictReader(f)]
+    passed = 0
+    for line in lines:
+        if not (cuts := _cuts(line)):
+            continue
+        known = features.piece_cues(line, cuts)
+        passed += bool(known)
+        for text, cues in known.items():
+            assert cues == features._own_features(text, reference), (line, text)
+        if known:
+            assert set(known) == {line} | {
+                piece for c in cuts for piece in (line[:c].rstrip(), line[c:])
+            }
+    assert passed > 300
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=14), st.lists(st.integers(1, 60), max_size=3))
+def test_pieces_at_any_cut_after_white_space_read_as_they_read_alone(lexicons, pieces, picks):
+    compiled, reference = lexicons
+    line = "".join(pieces)
+    spaces = [i for i in range(1, len(line)) if line[i - 1].isspace()]
+    cuts = tuple(sorted({spaces[k % len(spaces)] for k in picks})) if spaces else ()
+    for text, cues in features.piece_cues(line, cuts).items():
+        assert cues == features._own_features(text, reference), (line, text)
+
+
+@pytest.mark.parametrize(
+    "line, tail",
+    [
+        ("The full story is at www.example.com today. Source: the wires", "Source"),  # a host
+        ("Mail desk@example.org for the story. Source: the wires desk", "Source"),  # an address
+        ("ΟΔΥΣΣΕΑΣ ΑΠΟ ΤΗΝ ΑΘΗΝΑ ΣΗΜΕΡΑ. Πηγή: ΑΠΕ", "Πηγή"),  # a sigma, lowered by its place
+        ("İSTANBUL haberleri bugün burada. Kaynak: AA", "Kaynak"),  # İ lowers to two characters
+        ("A paragraph that goes on and on.Source: the wires", "Source"),  # a cut after a letter
+    ],
+)
+def test_pieces_that_could_read_otherwise_alone_are_left_to_themselves(compiled, line, tail):
+    assert features.piece_cues(line, (line.index(tail),)) == {}
+    plain = "A paragraph that goes on and on. Source: the wires"
+    assert features.piece_cues(plain, (plain.index("Source"),))
+
+
+def test_a_cut_outside_the_line_is_refused(compiled):
+    with pytest.raises(ValueError, match="inside the text"):
+        features.piece_cues("A line. Another", (0,))
+    with pytest.raises(ValueError, match="inside the text"):
+        features.piece_cues("A line. Another", (15,))
+
+
 def test_the_context_matrix_in_one_compiled_pass_equals_the_reference(compiled, monkeypatch):
     with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
         docs: dict[str, list[dict[str, str]]] = {}
@@ -233,11 +290,14 @@ def test_the_context_matrix_in_one_compiled_pass_equals_the_reference(compiled, 
         recs, _ = training_records([r["text"] for r in rows], [r["label"] for r in rows])
         records += recs
     assert len(records) > 2000
+    assert sum("cues" in r for r in records) > 300  # lines and pieces whose cues came in one pass
     monkeypatch.setattr(features, "compiled_module", lambda: compiled)
     got = features.context_matrix(records)
     monkeypatch.setattr(features, "_context_layout_set", lambda: None)
     reference = features.context_matrix(records)
     assert got.shape == reference.shape and np.array_equal(got, reference)
+    alone = [{k: v for k, v in r.items() if k != "cues"} for r in records]
+    assert np.array_equal(features.context_matrix(alone), reference)
     assert np.array_equal(
         features.context_matrix([]), np.zeros((0, len(features.CONTEXT_FEATURES)))
     )
