@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -42,11 +42,11 @@ class _Languages:
 
 
 def _article_script(guesses: Sequence[Guess], language: str | None) -> str | None:
-    votes: Counter[str] = Counter()
+    votes: dict[str, int] = {}
     for g in guesses:
         if g.script is not None and g.language == language:
-            votes[g.script] += g.letters
-    return votes.most_common(1)[0][0] if votes else None
+            votes[g.script] = votes.get(g.script, 0) + g.letters
+    return max(votes.items(), key=itemgetter(1))[0] if votes else None  # ties: the first seen
 
 
 def _languages(guesses: Sequence[Guess], voters: Sequence[Guess] | None = None) -> _Languages:

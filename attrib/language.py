@@ -201,6 +201,9 @@ def _normalise_code(code: str) -> str:
 
 
 def _merged(probs: Sequence[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
+    if len(probs) == 1:  # most lines: one language, nothing to merge
+        lang, prob = probs[0]
+        return ((_normalise_code(lang), prob),)
     merged: dict[str, float] = {}
     for lang, prob in probs:
         code = _normalise_code(lang)
@@ -516,14 +519,14 @@ def article_language(guesses: Sequence[Guess]) -> str | None:
     >>> article_language([guess("Guten Morgen aus Berlin, sagte sie."), guess("OK")])
     'de'
     """
-    votes: Counter[str] = Counter()
+    votes: dict[str, int] = {}
     for g in guesses:
         if g.language is not None and g.judgeable:
-            votes[g.language] += g.letters
+            votes[g.language] = votes.get(g.language, 0) + g.letters
     if not votes:
         for g in guesses:
             if g.language is not None:
-                votes[g.language] += g.letters
+                votes[g.language] = votes.get(g.language, 0) + g.letters
     if not votes:
         return None
     best = max(votes.values())
