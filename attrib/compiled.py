@@ -60,18 +60,18 @@ class CompiledModel:
         """Class probabilities of each record, in the order of ``classes_``."""
         # Each distinct text is hashed once: a tail is scored in two readings of its language.
         rows: dict[str, int] = {}
-        row_of = np.array([rows.setdefault(r["text"], len(rows)) for r in records], dtype=np.intp)
+        row_of = [rows.setdefault(r["text"], len(rows)) for r in records]
         texts = [normalise_text(t) for t in rows]
         scores = self._compiled_text_scores(texts)
         if scores is None:
             scores = self._text_scores(texts)
         if len(rows) < len(records):
-            scores = scores[row_of]
-        ctx = context_matrix(records)
+            scores = scores[np.array(row_of, dtype=np.intp)]
+        ctx = context_matrix(records)  # a new array: scaled in place
         if self.mean is not None:
-            ctx = ctx - self.mean
+            ctx -= self.mean
         if self.scale is not None:
-            ctx = ctx / self.scale
+            ctx /= self.scale
         scores += ctx @ self.context_coef + self.intercept
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)

@@ -434,7 +434,7 @@ def analyze_spans(
     footers = tuple(s for s in segments if s.kind == "footer")
     host = _source_host(footers)
     confidence = max(
-        [float(p[detector._footer]) for p in line_proba] + [v[3] for v in split_at.values()]
+        [float(line_proba[:, detector._footer].max())] + [v[3] for v in split_at.values()]
     )
     return Attribution(
         language=final.article,

@@ -119,7 +119,10 @@ def all_tail_starts(spans: Sequence[Span]) -> list[tuple[int, ...]]:
         _MARGIN,
         _KEEP,
     )
-    return [tuple(span.start + i for i in row) for span, row in zip(spans, found, strict=True)]
+    return [
+        tuple([span.start + i for i in row]) if row else ()  # most lines have none
+        for span, row in zip(spans, found, strict=True)
+    ]
 
 
 @functools.lru_cache(maxsize=1)
