@@ -1533,6 +1533,56 @@ static int may_hold_address(PyObject *text) {
     return 0;
 }
 
+/* A character a host, a domain or their lookarounds (domains._ASCII_HOST, _IDN_HOST,
+ * language._DOMAIN) may read: a word character, "-", "@", a dot, a zero-width space, ":", "/",
+ * or a Latin letter of the ranges the ASCII host's lookarounds name. */
+static inline int host_char(Py_UCS4 ch) {
+    if (ch < 128)
+        return ascii_letter(ch) || ascii_digit(ch) || ch == '_' || ch == '-' || ch == '@' ||
+               ch == '.' || ch == ':' || ch == '/';
+    return in_set(ch, DOTS4) || ch == 0x200B || (ch >= 0xC0 && ch <= 0x24F) ||
+           (ch >= 0x1E00 && ch <= 0x1EFF) || Py_UNICODE_ISALNUM(ch);
+}
+
+/* host_windows(text) -> list of (start, end): the runs of host_char characters that hold a dot
+ * followed, past a zero-width space, by a word character. Every match of those patterns lies in
+ * one, and the characters around a run are none they read, so a pattern's finditer(text, start,
+ * end) over the runs finds what its finditer(text) finds, without trying every position of a
+ * long line. */
+static PyObject *host_windows(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text) || PyUnicode_READY(text) < 0) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "host_windows() takes a str");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    PyObject *out = PyList_New(0);
+    for (Py_ssize_t i = 0; out && i < len;) {
+        if (!host_char(PyUnicode_READ(kind, data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        int dotted = 0;
+        for (; i < len; i++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+            if (!host_char(ch)) break;
+            if (!dotted && in_set(ch, DOTS4)) {
+                Py_ssize_t j = i + 1;
+                if (j < len && PyUnicode_READ(kind, data, j) == 0x200B) j++;
+                dotted = j < len && is_word_char(PyUnicode_READ(kind, data, j));
+            }
+        }
+        if (dotted) {
+            PyObject *run = Py_BuildValue("(nn)", start, i);
+            if (!run || PyList_Append(out, run) < 0) Py_CLEAR(out);
+            Py_XDECREF(run);
+        }
+    }
+    return out;
+}
+
 /* plain_mask(text) -> bool: True when language.mask(text) is text itself (nothing to mask). */
 static PyObject *plain_mask(PyObject *self, PyObject *text) {
     if (!PyUnicode_Check(text) || PyUnicode_READY(text) < 0) {
@@ -1867,6 +1917,8 @@ static PyMethodDef methods[] = {
     {"part_cues", part_cues, METH_VARARGS,
      "part_cues(lexicon, kinds, marks, text, lowered, cuts) -> tuple of line_cues of text and "
      "of its head and tail at each cut, or None where a piece could read otherwise alone."},
+    {"host_windows", host_windows, METH_O,
+     "host_windows(text) -> list of (start, end): the stretches of text that may hold a host."},
     {"line_cues", line_cues, METH_VARARGS,
      "line_cues(lexicon, kinds, marks, text, lowered, n_hosts, host_chars, last_host_end, "
      "institutional) -> tuple of 28 floats: attrib.features._line_cues."},

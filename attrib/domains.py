@@ -122,12 +122,16 @@ def find_hosts(text: str) -> tuple[Host, ...]:
     clean = _INVISIBLE_RE.sub("\u200b", text) if _INVISIBLE_RE.search(text) else text
     if not _DOT_LETTER.search(clean):
         return ()
+    # Only the stretches that may hold a host are searched: the same matches, without trying the
+    # patterns at every position of a long line.
+    windows = compiled.host_windows(clean) if compiled is not None else [(0, len(clean))]
     found: dict[int, tuple[int, str]] = {}
-    for m in _ASCII_HOST.finditer(clean):
-        found[m.start(1)] = (m.end(1), m.group(1))
+    for start, end in windows:
+        for m in _ASCII_HOST.finditer(clean, start, end):
+            found[m.start(1)] = (m.end(1), m.group(1))
     if not clean.isascii():
         taken = [(s, e) for s, (e, _) in found.items()]
-        for m in _IDN_HOST.finditer(clean):
+        for m in (m for start, end in windows for m in _IDN_HOST.finditer(clean, start, end)):
             raw = m.group(1)
             if raw.isascii() or not _one_script_per_label(raw.replace("\u200b", "")):
                 continue

@@ -145,7 +145,17 @@ def mask(text: str) -> str:
         text = _URL.sub(" ", text)
     if "@" in text:
         text = _EMAIL.sub(" ", text)
-    return _DOMAIN.sub(" ", text) if _DOT_LETTER.search(text) else text
+    if not _DOT_LETTER.search(text):
+        return text
+    if compiled is None:
+        return _DOMAIN.sub(" ", text)
+    # only the stretches that may hold a domain are searched (the same matches)
+    pieces, last = [], 0
+    for start, end in compiled.host_windows(text):
+        for m in _DOMAIN.finditer(text, start, end):
+            pieces += (text[last : m.start()], " ")
+            last = m.end()
+    return "".join(pieces) + text[last:] if pieces else text
 
 
 def script_of(text: str) -> tuple[str | None, Counter[str]]:
