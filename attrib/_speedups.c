@@ -1405,37 +1405,56 @@ static void counts_within(LexiconObject *lx, const Buf *occ, Py_ssize_t lo, Py_s
     }
 }
 
-static int may_hold_address(PyObject *text);
-
-/* part_cues(lexicon, kinds, marks, text, lowered, cuts) -> tuple, or None: line_cues of text and
- * of its pieces around each cut, the head text[:cut].rstrip() and the tail text[cut:], in the
- * order (text, head, tail, head, tail, ...), from one scan of text. None where a piece could
- * read otherwise alone: lowered is not text.lower() character for character (a length that
- * differs, a capital sigma, lowered by its context), text may hold a host or an address, or a
- * cut follows a letter, digit or underscore (a cue may start a tail, not that word). */
+/* part_cues(lexicon, kinds, marks, text, lowered, cuts, hosts) -> tuple, or None: line_cues of
+ * text and of its pieces around each cut, the head text[:cut].rstrip() and the tail text[cut:],
+ * in the order (text, head, tail, head, tail, ...), from one scan of text. hosts holds
+ * find_hosts(text)'s as (start, end, institutional); a piece's are those inside it (a cut at
+ * white space splits no host, and the patterns read the same around a stretch either way). None
+ * where a piece could read otherwise alone: lowered is not text.lower() character for character
+ * (a length that differs, a capital sigma, lowered by its context), or a cut follows a letter,
+ * digit or underscore (a cue may start a tail, not that word). */
 static PyObject *part_cues(PyObject *self, PyObject *args) {
     LexiconObject *lx, *marks;
-    PyObject *text, *lowered, *cuts;
+    PyObject *text, *lowered, *cuts, *host_list;
     int kinds[8];
-    if (!PyArg_ParseTuple(args, "O!(iiiiiiii)O!UUO", &LexiconType, &lx, &kinds[0], &kinds[1],
+    if (!PyArg_ParseTuple(args, "O!(iiiiiiii)O!UUOO", &LexiconType, &lx, &kinds[0], &kinds[1],
                           &kinds[2], &kinds[3], &kinds[4], &kinds[5], &kinds[6], &kinds[7],
-                          &LexiconType, &marks, &text, &lowered, &cuts))
+                          &LexiconType, &marks, &text, &lowered, &cuts, &host_list))
         return NULL;
     if (check_kinds(lx, kinds) < 0) return NULL;
     if (PyUnicode_READY(text) < 0 || PyUnicode_READY(lowered) < 0) return NULL;
     PyObject *seq = PySequence_Fast(cuts, "cuts must be a sequence of int");
     if (!seq) return NULL;
+    PyObject *hseq = PySequence_Fast(host_list, "hosts must be a sequence of (start, end, bool)");
+    if (!hseq) {
+        Py_DECREF(seq);
+        return NULL;
+    }
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t len = PyUnicode_GET_LENGTH(text), n_cuts = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t n_hosts = PySequence_Fast_GET_SIZE(hseq);
     Py_ssize_t *at = PyMem_Malloc((n_cuts ? n_cuts : 1) * sizeof(Py_ssize_t));
+    Py_ssize_t (*host)[3] = PyMem_Malloc((n_hosts ? n_hosts : 1) * sizeof(*host));
     Buf occ = {NULL, 0, 0, sizeof(Py_ssize_t)}, mark_occ = {NULL, 0, 0, sizeof(Py_ssize_t)};
     PyObject *out = NULL;
-    if (!at) {
+    if (!at || !host) {
         PyErr_NoMemory();
         goto done;
     }
-    int plain = PyUnicode_GET_LENGTH(lowered) == len && !may_hold_address(text);
+    for (Py_ssize_t h = 0; h < n_hosts; h++) {
+        int inst;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(hseq, h), "nnp", &host[h][0], &host[h][1],
+                              &inst))
+            goto done;
+        if (host[h][0] < 0 || host[h][1] < host[h][0] || host[h][1] > len ||
+            (h && host[h][0] < host[h - 1][1])) {
+            PyErr_SetString(PyExc_ValueError, "hosts must lie in the text, in order");
+            goto done;
+        }
+        host[h][2] = inst;
+    }
+    int plain = PyUnicode_GET_LENGTH(lowered) == len;
     for (Py_ssize_t i = 0; plain && i < len; i++) plain = READ(i) != 0x03A3;
     for (Py_ssize_t k = 0; k < n_cuts; k++) {
         at[k] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(seq, k));
@@ -1471,7 +1490,17 @@ static PyObject *part_cues(PyObject *self, PyObject *args) {
         }
         CueCounts cc;
         cue_counts(kinds, counts, marks->n_kinds, mark_counts, &cc);
-        PyObject *cues = own_features(kind, (const char *)data + lo * kind, hi - lo, &cc, 0, 0, 0, 0);
+        Py_ssize_t inside = 0, chars = 0, last_end = 0;
+        int institutional = 1;
+        for (Py_ssize_t h = 0; h < n_hosts; h++)
+            if (host[h][0] >= lo && host[h][1] <= hi) {
+                inside++;
+                chars += host[h][1] - host[h][0];
+                last_end = host[h][1] - lo;
+                institutional &= host[h][2] != 0;
+            }
+        PyObject *cues = own_features(kind, (const char *)data + lo * kind, hi - lo, &cc, inside,
+                                      chars, last_end, inside && institutional);
         if (!cues) {
             Py_CLEAR(out);
             goto done;
@@ -1480,9 +1509,11 @@ static PyObject *part_cues(PyObject *self, PyObject *args) {
     }
 done:
     PyMem_Free(at);
+    PyMem_Free(host);
     free(occ.data);
     free(mark_occ.data);
     Py_DECREF(seq);
+    Py_DECREF(hseq);
     return out;
 }
 
@@ -1915,7 +1946,7 @@ static PyMethodDef methods[] = {
      "tuples of "
      "offsets: attrib.segment.tail_starts for many lines."},
     {"part_cues", part_cues, METH_VARARGS,
-     "part_cues(lexicon, kinds, marks, text, lowered, cuts) -> tuple of line_cues of text and "
+     "part_cues(lexicon, kinds, marks, text, lowered, cuts, hosts) -> tuple of line_cues of text and "
      "of its head and tail at each cut, or None where a piece could read otherwise alone."},
     {"host_windows", host_windows, METH_O,
      "host_windows(text) -> list of (start, end): the stretches of text that may hold a host."},

@@ -167,8 +167,9 @@ class Lexicon:
     as ``опубликова`` matches ``опубликовано``, but ``deel`` does not fire inside ``aandeel``);
     cues in other scripts, where clitics attach to words (Arabic, Hebrew) or words are not
     spaced (Chinese, Japanese, Thai), match anywhere. A line costs one pass whatever the size of
-    the lexicon, through an Aho-Corasick automaton: the compiled one of :mod:`attrib.speedups`,
-    else pyahocorasick's (the ``attrib[fast]`` extra); without either, through prefix-tree
+    the lexicon: the compiled one of :mod:`attrib.speedups` walks a trie from the places where a
+    cue's first two characters stand; else pyahocorasick's Aho-Corasick automaton (the
+    ``attrib[fast]`` extra); without either, prefix-tree
     patterns, the anywhere-cues one per script of their first letter and tried only on lines
     holding one of those letters. All find the same cues. ``automaton`` names the backend
     (``"c"``, ``"pyahocorasick"``, ``"re"``; True is pyahocorasick, False the patterns, None the
@@ -553,14 +554,21 @@ def _line_cues(text: str) -> tuple[float, ...]:
 def piece_cues(line: str, cuts: tuple[int, ...]) -> dict[str, tuple[float, ...]]:
     """:func:`_line_cues` of ``line`` and of its pieces at each cut (the head
     ``line[:cut].rstrip()`` and the tail ``line[cut:]``), by text, from one compiled pass over the
-    line; empty without the compiled module or where a piece could read otherwise alone (a host
-    in the line, a cut inside a word). A record may carry them as ``"cues"``
-    (:func:`context_matrix`); the dict is shared, not to be changed."""
+    line and its hosts; empty without the compiled module or where a piece could read otherwise
+    alone (a cut inside a word, a lowercase that is not character for character). A record may
+    carry them as ``"cues"`` (:func:`context_matrix`); the dict is shared, not to be changed."""
     lex = lexicon()
     if lex._compiled is None or not cuts:
         return {}
+    hosts = [(h.start, h.end, _institutional(h.domain)) for h in find_hosts(line)]
     found = lex._module.part_cues(
-        lex._compiled, lex._kind_ids, _copyright_lexicon(lex._module), line, line.lower(), cuts
+        lex._compiled,
+        lex._kind_ids,
+        _copyright_lexicon(lex._module),
+        line,
+        line.lower(),
+        cuts,
+        hosts,
     )
     if found is None:
         return {}

@@ -246,8 +246,13 @@ def test_a_lines_pieces_take_their_own_features_from_one_pass_over_the_line(lexi
     assert passed > 300
 
 
+_HOSTED = st.one_of(
+    _PIECES, st.sampled_from(["www.example.com", "who.int", " bbc.co.uk ", "пример.рф", "x.gov.uk"])
+)
+
+
 @settings(max_examples=500, deadline=None)
-@given(st.lists(_PIECES, min_size=1, max_size=14), st.lists(st.integers(1, 60), max_size=3))
+@given(st.lists(_HOSTED, min_size=1, max_size=14), st.lists(st.integers(1, 60), max_size=3))
 def test_pieces_at_any_cut_after_white_space_read_as_they_read_alone(lexicons, pieces, picks):
     compiled, reference = lexicons
     line = "".join(pieces)
@@ -260,17 +265,27 @@ def test_pieces_at_any_cut_after_white_space_read_as_they_read_alone(lexicons, p
 @pytest.mark.parametrize(
     "line, tail",
     [
-        ("The full story is at www.example.com today. Source: the wires", "Source"),  # a host
-        ("Mail desk@example.org for the story. Source: the wires desk", "Source"),  # an address
         ("ΟΔΥΣΣΕΑΣ ΑΠΟ ΤΗΝ ΑΘΗΝΑ ΣΗΜΕΡΑ. Πηγή: ΑΠΕ", "Πηγή"),  # a sigma, lowered by its place
         ("İSTANBUL haberleri bugün burada. Kaynak: AA", "Kaynak"),  # İ lowers to two characters
-        ("A paragraph that goes on and on.Source: the wires", "Source"),  # a cut after a letter
+        ("A paragraph that goes on and on. Source: the wires", "ource"),  # a cut after a letter
     ],
 )
 def test_pieces_that_could_read_otherwise_alone_are_left_to_themselves(compiled, line, tail):
     assert features.piece_cues(line, (line.index(tail),)) == {}
     plain = "A paragraph that goes on and on. Source: the wires"
     assert features.piece_cues(plain, (plain.index("Source"),))
+
+
+def test_a_lines_hosts_go_to_the_pieces_that_hold_them(compiled, lexicons):
+    line = "Read the full report on www.example.com today, she said. Source: who.int and bbc.co.uk"
+    cut = line.index("Source")
+    known = features.piece_cues(line, (cut,))
+    assert set(known) == {line, line[:cut].rstrip(), line[cut:]}
+    for text, cues in known.items():
+        assert cues == features._own_features(text, lexicons[1])
+    host, institutional = features._HOST, features._INST_HOST
+    assert known[line[:cut].rstrip()][host] == 1.0 and known[line[cut:]][host] == 1.0
+    assert known[line[cut:]][institutional] == 0.0  # who.int is, bbc.co.uk is not
 
 
 def test_a_cut_outside_the_line_is_refused(compiled):
