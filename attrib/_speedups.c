@@ -57,6 +57,13 @@ static int buf_reserve(Buf *b, size_t extra) {
     return 0;
 }
 
+/* 0 when text is a str, ready to read; else -1 with an error (a TypeError naming fn). */
+static int ready_str(PyObject *text, const char *fn) {
+    if (PyUnicode_Check(text)) return PyUnicode_READY(text);
+    PyErr_Format(PyExc_TypeError, "%s() takes a str", fn);
+    return -1;
+}
+
 /* texts as a fast sequence whose items are all str, or NULL with a TypeError naming fn. */
 static PyObject *str_sequence(PyObject *texts, const char *fn) {
     PyObject *seq = PySequence_Fast(texts, "texts must be a sequence of str");
@@ -1089,10 +1096,7 @@ static int lexicon_scan(LexiconObject *lx, PyObject *lowered, long *counts, Buf 
 }
 
 static PyObject *lexicon_counts(LexiconObject *lx, PyObject *lowered) {
-    if (!PyUnicode_Check(lowered) || PyUnicode_READY(lowered) < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "counts() takes a str");
-        return NULL;
-    }
+    if (ready_str(lowered, "counts") < 0) return NULL;
     long counts[32];
     if (lexicon_scan(lx, lowered, counts, NULL, NULL) < 0) return NULL;
     PyObject *out = PyTuple_New(lx->n_kinds);
@@ -1101,10 +1105,7 @@ static PyObject *lexicon_counts(LexiconObject *lx, PyObject *lowered) {
 }
 
 static PyObject *lexicon_found(LexiconObject *lx, PyObject *lowered) {
-    if (!PyUnicode_Check(lowered) || PyUnicode_READY(lowered) < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "found() takes a str");
-        return NULL;
-    }
+    if (ready_str(lowered, "found") < 0) return NULL;
     long counts[32];
     Buf found = {NULL, 0, 0, sizeof(int32_t)};
     PyObject *out = NULL;
@@ -1581,10 +1582,7 @@ static inline int host_char(Py_UCS4 ch) {
  * end) over the runs finds what its finditer(text) finds, without trying every position of a
  * long line. */
 static PyObject *host_windows(PyObject *self, PyObject *text) {
-    if (!PyUnicode_Check(text) || PyUnicode_READY(text) < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "host_windows() takes a str");
-        return NULL;
-    }
+    if (ready_str(text, "host_windows") < 0) return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t len = PyUnicode_GET_LENGTH(text);
@@ -1616,20 +1614,14 @@ static PyObject *host_windows(PyObject *self, PyObject *text) {
 
 /* plain_mask(text) -> bool: True when language.mask(text) is text itself (nothing to mask). */
 static PyObject *plain_mask(PyObject *self, PyObject *text) {
-    if (!PyUnicode_Check(text) || PyUnicode_READY(text) < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "plain_mask() takes a str");
-        return NULL;
-    }
+    if (ready_str(text, "plain_mask") < 0) return NULL;
     return PyBool_FromLong(!may_hold_address(text));
 }
 
 /* plain_normalised(text) -> str or None: features.normalise_text(text) for a line with nothing
  * to mask (text.lower() with each run of decimal digits made "0"); None for any other line. */
 static PyObject *plain_normalised(PyObject *self, PyObject *text) {
-    if (!PyUnicode_Check(text) || PyUnicode_READY(text) < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "plain_normalised() takes a str");
-        return NULL;
-    }
+    if (ready_str(text, "plain_normalised") < 0) return NULL;
     if (may_hold_address(text)) Py_RETURN_NONE;
     PyObject *lower = PyObject_CallMethod(text, "lower", NULL);
     if (!lower || PyUnicode_READY(lower) < 0) return NULL;
@@ -1677,10 +1669,7 @@ static inline int is_edge(Py_UCS4 ch) {
 
 /* split_lines(text) -> list of (start, end): segment.split_lines's spans, without their text. */
 static PyObject *split_lines(PyObject *self, PyObject *text) {
-    if (!PyUnicode_Check(text) || PyUnicode_READY(text) < 0) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "split_lines() takes a str");
-        return NULL;
-    }
+    if (ready_str(text, "split_lines") < 0) return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t len = PyUnicode_GET_LENGTH(text);
