@@ -791,8 +791,8 @@ static inline uint32_t pair_hash(uint64_t key) {
 /* The node of the trie at depth two for a pair of alphabet ids, 0 for none. */
 static inline int32_t pair_node(const LexiconObject *lx, int32_t a, int32_t b) {
     uint64_t key = (uint64_t)a << 32 | (uint32_t)b;
-    uint32_t hash = pair_hash(key), bit = hash >> 16;
-    if (!(lx->pair_bits[bit >> 6] >> (bit & 63) & 1)) return 0;
+    uint32_t hash = pair_hash(key), filter = hash >> 16;
+    if (!(lx->pair_bits[filter >> 6] >> (filter & 63) & 1)) return 0;
     for (uint32_t h = hash & lx->pair_mask;; h = (h + 1) & lx->pair_mask) {
         if (lx->pair_key[h] == key) return lx->pair_node[h];
         if (!lx->pair_key[h]) return 0;
@@ -892,7 +892,6 @@ static PyObject *lexicon_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     for (Py_ssize_t i = 0; i < m; i++) lx->astral_id[i] = ++n_alpha;
     lx->n_astral_chars = m;
     lx->n_alpha = n_alpha;
-    /* the trie */
     Py_ssize_t max_nodes = total + 1;
     first_child = calloc(max_nodes, sizeof(int32_t));
     next_sibling = calloc(max_nodes, sizeof(int32_t));
@@ -900,18 +899,26 @@ static PyObject *lexicon_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     lx->root_next = calloc(n_alpha + 1, sizeof(int32_t));
     lx->out_cue = malloc(max_nodes * sizeof(int32_t));
     lx->below = calloc(max_nodes, 1);
+    uint32_t size = 16;
+    while (size < 2 * (uint64_t)n) size *= 2; /* a cue makes at most one depth-two node */
+    lx->pair_key = calloc(size, sizeof(uint64_t));
+    lx->pair_node = calloc(size, sizeof(int32_t));
+    lx->pair_mask = size - 1;
     if (!first_child || !next_sibling || !node_id || !lx->root_next || !lx->out_cue ||
-        !lx->below) {
+        !lx->below || !lx->pair_key || !lx->pair_node) {
         PyErr_NoMemory();
         goto fail;
     }
     for (Py_ssize_t k = 0; k < max_nodes; k++) lx->out_cue[k] = -1;
+    /* the trie; each node marked with what lies at or below it, the depth-two nodes indexed by
+     * their pair of ids */
     int32_t n_nodes = 1;
     for (Py_ssize_t c = 0; c < n; c++) {
         PyObject *cue = PyTuple_GET_ITEM(items[c], 0);
         int kind = PyUnicode_KIND(cue);
         const void *data = PyUnicode_DATA(cue);
-        int32_t node = 0;
+        unsigned char below = lx->cue_word_start[c] ? BELOW_WORD : BELOW_ANY;
+        int32_t node = 0, first = 0;
         for (Py_ssize_t i = 0; i < lx->cue_len[c]; i++) {
             int32_t a = alpha_id(lx, PyUnicode_READ(kind, data, i));
             int32_t child = 0;
@@ -934,7 +941,17 @@ static PyObject *lexicon_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                     first_child[node] = child;
                 }
             }
+            if (!node) first = a;
             node = child;
+            lx->below[node] |= below;
+            if (i == 1) {
+                uint64_t key = (uint64_t)first << 32 | (uint32_t)a;
+                uint32_t hash = pair_hash(key), filter = hash >> 16, h = hash & lx->pair_mask;
+                while (lx->pair_key[h] && lx->pair_key[h] != key) h = (h + 1) & lx->pair_mask;
+                lx->pair_key[h] = key;
+                lx->pair_node[h] = node;
+                lx->pair_bits[filter >> 6] |= (uint64_t)1 << (filter & 63);
+            }
         }
         if (lx->out_cue[node] >= 0) {
             PyErr_SetString(PyExc_ValueError, "cues must be distinct");
@@ -943,44 +960,6 @@ static PyObject *lexicon_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         lx->out_cue[node] = (int32_t)c;
     }
     lx->n_nodes = n_nodes;
-    /* what lies below each node, and the depth-two nodes by their pair of ids */
-    uint32_t size = 16;
-    while (size < 2 * (uint64_t)n) size *= 2; /* a cue makes at most one depth-two node */
-    lx->pair_key = calloc(size, sizeof(uint64_t));
-    lx->pair_node = calloc(size, sizeof(int32_t));
-    if (!lx->pair_key || !lx->pair_node) {
-        PyErr_NoMemory();
-        goto fail;
-    }
-    lx->pair_mask = size - 1;
-    for (Py_ssize_t c = 0; c < n; c++) {
-        PyObject *cue = PyTuple_GET_ITEM(items[c], 0);
-        int kind = PyUnicode_KIND(cue);
-        const void *data = PyUnicode_DATA(cue);
-        unsigned char bit = lx->cue_word_start[c] ? BELOW_WORD : BELOW_ANY;
-        int32_t node = 0, first = 0;
-        for (Py_ssize_t i = 0; i < lx->cue_len[c]; i++) {
-            int32_t a = alpha_id(lx, PyUnicode_READ(kind, data, i));
-            int32_t x = 0;
-            if (!node) {
-                x = lx->root_next[a];
-                first = a;
-            } else {
-                for (x = first_child[node]; node_id[x] != a; x = next_sibling[x]) {}
-            }
-            node = x;
-            lx->below[node] |= bit;
-            if (i == 1) {
-                uint64_t key = (uint64_t)first << 32 | (uint32_t)a;
-                uint32_t h = pair_hash(key) & lx->pair_mask;
-                while (lx->pair_key[h] && lx->pair_key[h] != key) h = (h + 1) & lx->pair_mask;
-                lx->pair_key[h] = key;
-                lx->pair_node[h] = node;
-                uint32_t bit = pair_hash(key) >> 16;
-                lx->pair_bits[bit >> 6] |= (uint64_t)1 << (bit & 63);
-            }
-        }
-    }
     lx->edge_start = calloc(n_nodes + 1, sizeof(int32_t));
     if (!lx->edge_start) {
         PyErr_NoMemory();
@@ -1037,6 +1016,15 @@ static inline int occurrence(Buf *occ, int32_t c, Py_ssize_t start) {
     return 0;
 }
 
+/* Start counting afresh: no cue found yet (a new stamp), every kind's count 0. */
+static void new_scan(LexiconObject *lx, long *counts) {
+    if (++lx->serial == 0) { /* wrapped: forget every stamp */
+        memset(lx->stamp, 0, (lx->n_cues + 1) * sizeof(uint32_t));
+        lx->serial = 1;
+    }
+    for (int k = 0; k < lx->n_kinds; k++) counts[k] = 0;
+}
+
 static inline int found_cue(LexiconObject *lx, int32_t c, long *counts, Buf *found) {
     if (lx->stamp[c] == lx->serial) return 0;
     lx->stamp[c] = lx->serial;
@@ -1056,11 +1044,7 @@ static int lexicon_scan(LexiconObject *lx, PyObject *lowered, long *counts, Buf 
     int kind = PyUnicode_KIND(lowered);
     const void *data = PyUnicode_DATA(lowered);
     Py_ssize_t len = PyUnicode_GET_LENGTH(lowered);
-    if (++lx->serial == 0) { /* wrapped: forget every stamp */
-        memset(lx->stamp, 0, (lx->n_cues + 1) * sizeof(uint32_t));
-        lx->serial = 1;
-    }
-    for (int k = 0; k < lx->n_kinds; k++) counts[k] = 0;
+    new_scan(lx, counts);
     if (!lx->n_cues || !len) return 0;
 #define WORD_AT(i) ((i) == 0 || !is_word_char(PyUnicode_READ(kind, data, (i) - 1)))
     int32_t a = alpha_id(lx, PyUnicode_READ(kind, data, 0));
@@ -1267,6 +1251,18 @@ static void cue_counts(const int *kinds, const long *counts, int n_marks, const 
     for (int k = 0; k < n_marks; k++) out->copyright |= mark_counts[k] > 0;
 }
 
+/* Scan lowered with the cue lexicon and the copyright marks (occ and mark_occ, when given,
+ * receive their occurrences: lexicon_scan) and fill cc. */
+static int scan_cues(LexiconObject *lx, LexiconObject *marks, const int *kinds, PyObject *lowered,
+                     Buf *occ, Buf *mark_occ, CueCounts *cc) {
+    long counts[32], mark_counts[32];
+    if (lexicon_scan(lx, lowered, counts, NULL, occ) < 0 ||
+        lexicon_scan(marks, lowered, mark_counts, NULL, mark_occ) < 0)
+        return -1;
+    cue_counts(kinds, counts, marks->n_kinds, mark_counts, cc);
+    return 0;
+}
+
 /* The 28 floats of features._line_cues for the len characters at data, given what the
  * lexicon scans found in them and find_hosts' hosts there: how many, their characters, the
  * last one's end, whether all are institutional. */
@@ -1380,12 +1376,8 @@ static PyObject *line_cues(PyObject *self, PyObject *args) {
         return NULL;
     if (check_kinds(lx, kinds) < 0) return NULL;
     if (PyUnicode_READY(text) < 0 || PyUnicode_READY(lowered) < 0) return NULL;
-    long counts[32], mark_counts[32];
-    if (lexicon_scan(lx, lowered, counts, NULL, NULL) < 0 ||
-        lexicon_scan(marks, lowered, mark_counts, NULL, NULL) < 0)
-        return NULL;
     CueCounts cc;
-    cue_counts(kinds, counts, marks->n_kinds, mark_counts, &cc);
+    if (scan_cues(lx, marks, kinds, lowered, NULL, NULL, &cc) < 0) return NULL;
     return own_features(PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text),
                         &cc, n_hosts, host_chars, last_end, institutional);
 }
@@ -1393,11 +1385,7 @@ static PyObject *line_cues(PyObject *self, PyObject *args) {
 /* The counts of the distinct cues among occ (pairs from lexicon_scan) that lie in [lo, hi). */
 static void counts_within(LexiconObject *lx, const Buf *occ, Py_ssize_t lo, Py_ssize_t hi,
                           long *counts) {
-    if (++lx->serial == 0) {
-        memset(lx->stamp, 0, (lx->n_cues + 1) * sizeof(uint32_t));
-        lx->serial = 1;
-    }
-    for (int k = 0; k < lx->n_kinds; k++) counts[k] = 0;
+    new_scan(lx, counts);
     const Py_ssize_t *o = occ->data;
     for (size_t m = 0; m + 1 < occ->len; m += 2) {
         Py_ssize_t c = o[m], start = o[m + 1];
@@ -1470,10 +1458,8 @@ static PyObject *part_cues(PyObject *self, PyObject *args) {
         out = Py_NewRef(Py_None);
         goto done;
     }
-    long counts[32], mark_counts[32];
-    if (lexicon_scan(lx, lowered, counts, NULL, &occ) < 0 ||
-        lexicon_scan(marks, lowered, mark_counts, NULL, &mark_occ) < 0)
-        goto done;
+    CueCounts cc; /* the whole text's first, then each piece's */
+    if (scan_cues(lx, marks, kinds, lowered, &occ, &mark_occ, &cc) < 0) goto done;
     out = PyTuple_New(1 + 2 * n_cuts);
     if (!out) goto done;
     for (Py_ssize_t p = 0; p < 1 + 2 * n_cuts; p++) {
@@ -1486,11 +1472,11 @@ static PyObject *part_cues(PyObject *self, PyObject *args) {
             } else {
                 lo = cut;
             }
+            long counts[32], mark_counts[32];
             counts_within(lx, &occ, lo, hi, counts);
             counts_within(marks, &mark_occ, lo, hi, mark_counts);
+            cue_counts(kinds, counts, marks->n_kinds, mark_counts, &cc);
         }
-        CueCounts cc;
-        cue_counts(kinds, counts, marks->n_kinds, mark_counts, &cc);
         Py_ssize_t inside = 0, chars = 0, last_end = 0;
         int institutional = 1;
         for (Py_ssize_t h = 0; h < n_hosts; h++)

@@ -207,7 +207,8 @@ def _tail_records(
     with several sentences is a footer of several sentences ("… republished with permission.
     Read the original here:"), a bio or a caption, and stays whole. Returns the candidates
     (line, tail start), the tail records and the tails whose language was left undetected
-    (``same_script=False``; see :func:`_part_records`).
+    (``same_script=False``; see :func:`_part_records`). The record of a line with candidates
+    gains ``"cues"`` (:func:`~attrib.features.piece_cues`), which its pieces' records copy.
     """
     candidates: list[tuple[int, int]] = []
     parts: list[tuple[str, str]] = []
