@@ -43,7 +43,8 @@ sanitize: install
 		attrib/_speedups.c -o "$(SAN)/attrib/_speedups$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')"
 	ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
 		PYTHONPATH=$(SAN) $(BIN)/python -P -m pytest -q tests/test_speedups.py tests/test_detector.py \
-		tests/test_segment.py tests/test_sanitized.py tests/test_features.py
+		tests/test_segment.py tests/test_sanitized.py tests/test_features.py \
+		tests/test_langdetect_compiled.py
 
 lint: install
 	$(BIN)/ruff check attrib tests data/build.py benchmarks

@@ -10,6 +10,7 @@
  *   Lexicon, line_cues            features.Lexicon, features._own_features
  *   set_context_layout, context_matrix   features.context_matrix
  *   plain_mask, plain_normalised  the common case of language.mask, features.normalise_text
+ *   Profiles                      langdetect's Detector (attrib.langdetect_compiled)
  *
  * Module state (the count array, the script table, the context layout, a lexicon's stamps) is
  * shared between calls: every entry point holds the GIL from start to end.
@@ -20,6 +21,9 @@
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Character classes with an ASCII fast path: the same answers as Python's str methods (for
  * ASCII, isalpha is A-Z and a-z, isdecimal/isdigit/isnumeric are 0-9), without a call into the
@@ -1115,7 +1119,7 @@ static PyTypeObject LexiconType = {
     .tp_basicsize = sizeof(LexiconObject),
     .tp_dealloc = (destructor)lexicon_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Lexicon(cues, n_kinds): an Aho-Corasick automaton of (cue, word_start, kinds).",
+    .tp_doc = "Lexicon(cues, n_kinds): a trie of (cue, word_start, kinds).",
     .tp_methods = lexicon_methods,
     .tp_new = lexicon_new,
 };
@@ -1904,6 +1908,551 @@ done:
     return result;
 }
 
+/* ---- Language identification: langdetect's Detector, bit for bit ----
+ *
+ * langdetect 1.0.9's detector.Detector (append, cleaning_text, _extract_ngrams, _detect_block,
+ * _sort_probability) on its own profiles and CPython's Mersenne Twister: the same draws, the same
+ * floating-point operations in the same order, so the same probabilities to the last bit. The
+ * profiles, the character normalisation table and the seeded generator come from Python
+ * (attrib.langdetect_compiled); URL and e-mail removal and the Vietnamese normalisation stay
+ * there too, behind checks that skip them when they cannot change the text. What langdetect
+ * keeps as a dict of 55-float lists is a hash table of n-grams over their non-zero entries: an
+ * n-gram is known to 2.1 languages on average, so the tables stay near 4 MB. */
+
+#define LD_N_TRIAL 7
+#define LD_ITERATION_LIMIT 1000
+#define LD_CONV_THRESHOLD 0.99999
+#define LD_PROB_THRESHOLD 0.1
+#define LD_ALPHA 0.5
+#define LD_ALPHA_WIDTH 0.05
+#define LD_BASE_FREQ 10000
+#define LD_MAX_TEXT 10000
+#define LD_MAX_LANGS 1024
+#define LD_DENSE_MIN 8 /* an n-gram known to more languages gets a full row */
+#define MT_N 624
+#define MT_M 397
+
+typedef struct {
+    uint64_t key; /* up to three code points, 21 bits each, the first lowest; 0 for an empty slot */
+    uint32_t start, count; /* the n-gram's entries, or its dense row when count > LD_DENSE_MIN */
+} GramSlot;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *names; /* tuple of str: langdetect's langlist, in its order */
+    int n_langs;
+    GramSlot *slots;
+    uint64_t slot_mask;
+    uint16_t *entry_lang;
+    double *entry_prob;
+    double *dense; /* rows of n_langs probabilities, zero where a language lacks the n-gram */
+    uint32_t *norm; /* NGram.normalize of each BMP code point; the others are left as they are */
+    uint32_t mt[MT_N]; /* the generator after random.seed(seed) and its first twist */
+    Buf keys, grams, text; /* scratch: a text's n-grams (keys, then slots of the known ones)
+                            * and its cleaned code points */
+} ProfilesObject;
+
+static void profiles_dealloc(ProfilesObject *self) {
+    Py_XDECREF(self->names);
+    free(self->slots);
+    free(self->entry_lang);
+    free(self->entry_prob);
+    free(self->dense);
+    free(self->norm);
+    free(self->keys.data);
+    free(self->grams.data);
+    free(self->text.data);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static inline uint64_t gram_slot(uint64_t key, uint64_t mask) {
+    return (key * 0x9E3779B97F4A7C15ULL >> 21) & mask;
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static inline uint64_t find_gram(const GramSlot *slots, uint64_t mask, uint64_t key) {
+    uint64_t s = gram_slot(key, mask);
+    while (slots[s].key && slots[s].key != key) s = (s + 1) & mask;
+    return s;
+}
+
+/* CPython's _random: genrand_uint32's twist. */
+static void mt_twist(uint32_t *mt) {
+    static const uint32_t mag01[2] = {0x0U, 0x9908b0dfU};
+    uint32_t y;
+    int kk;
+    for (kk = 0; kk < MT_N - MT_M; kk++) {
+        y = (mt[kk] & 0x80000000U) | (mt[kk + 1] & 0x7fffffffU);
+        mt[kk] = mt[kk + MT_M] ^ (y >> 1) ^ mag01[y & 0x1U];
+    }
+    for (; kk < MT_N - 1; kk++) {
+        y = (mt[kk] & 0x80000000U) | (mt[kk + 1] & 0x7fffffffU);
+        mt[kk] = mt[kk + (MT_M - MT_N)] ^ (y >> 1) ^ mag01[y & 0x1U];
+    }
+    y = (mt[MT_N - 1] & 0x80000000U) | (mt[0] & 0x7fffffffU);
+    mt[MT_N - 1] = mt[MT_M - 1] ^ (y >> 1) ^ mag01[y & 0x1U];
+}
+
+typedef struct {
+    uint32_t mt[MT_N];
+    int index;
+    int has_gauss;
+    double gauss_next;
+} Rng;
+
+static inline uint32_t rng_u32(Rng *r) {
+    if (r->index >= MT_N) {
+        mt_twist(r->mt);
+        r->index = 0;
+    }
+    uint32_t y = r->mt[r->index++];
+    y ^= (y >> 11);
+    y ^= (y << 7) & 0x9d2c5680U;
+    y ^= (y << 15) & 0xefc60000U;
+    y ^= (y >> 18);
+    return y;
+}
+
+/* random.random() */
+static inline double rng_random(Rng *r) {
+    uint32_t a = rng_u32(r) >> 5, b = rng_u32(r) >> 6;
+    return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
+}
+
+/* random.choice's _randbelow_with_getrandbits(n), for 0 < n < 2^32 */
+static inline uint32_t rng_below(Rng *r, uint32_t n) {
+    int k = 32 - __builtin_clz(n); /* n.bit_length() */
+    uint32_t v = rng_u32(r) >> (32 - k);
+    while (v >= n) v = rng_u32(r) >> (32 - k);
+    return v;
+}
+
+/* random.gauss(0.0, 1.0) */
+static double rng_gauss(Rng *r) {
+    double z;
+    if (r->has_gauss) {
+        z = r->gauss_next;
+        r->has_gauss = 0;
+    } else {
+        double x2pi = rng_random(r) * (2.0 * 3.141592653589793);
+        double g2rad = sqrt(-2.0 * log(1.0 - rng_random(r)));
+        z = cos(x2pi) * g2rad;
+        r->gauss_next = sin(x2pi) * g2rad;
+        r->has_gauss = 1;
+    }
+    return 0.0 + z * 1.0;
+}
+
+/* sum(prob) as the running CPython computes it: in order, compensated from 3.12 on. */
+static inline double ld_sum(const double *p, int n) {
+#if PY_VERSION_HEX >= 0x030C0000
+    double s = p[0], c = 0.0;
+    for (int i = 1; i < n; i++) {
+        double x = p[i], t = s + x;
+        if (fabs(s) >= fabs(x))
+            c += (s - t) + x;
+        else
+            c += (x - t) + s;
+        s = t;
+    }
+    if (c && isfinite(c)) s += c;
+    return s;
+#else
+    double s = p[0];
+    for (int i = 1; i < n; i++) s += p[i];
+    return s;
+#endif
+}
+
+/* Detector._normalize_prob(prob) > CONV_THRESHOLD: the maximum is above it when any value is,
+ * which lets the divisions run side by side. */
+static inline int ld_normalize_converged(double *prob, int n) {
+    double sump = ld_sum(prob, n);
+    int i = 0, converged = 0;
+#ifdef __SSE2__
+    __m128d s = _mm_set1_pd(sump), t = _mm_set1_pd(LD_CONV_THRESHOLD), any = _mm_setzero_pd();
+    for (; i + 2 <= n; i += 2) {
+        __m128d p = _mm_div_pd(_mm_loadu_pd(prob + i), s);
+        _mm_storeu_pd(prob + i, p);
+        any = _mm_or_pd(any, _mm_cmpgt_pd(p, t));
+    }
+    converged = _mm_movemask_pd(any) != 0;
+#endif
+    for (; i < n; i++) {
+        double p = prob[i] / sump;
+        prob[i] = p;
+        converged |= p > LD_CONV_THRESHOLD;
+    }
+    return converged;
+}
+
+/* Detector._update_lang_prob: prob[i] *= weight + p[i], where p is zero but for the n-gram's
+ * entries (weight + 0.0 is weight). The n-grams read most often are known to many languages:
+ * those have a full row. */
+static inline void ld_update(const ProfilesObject *pf, double *prob, const GramSlot *s,
+                             double weight) {
+    int n = pf->n_langs;
+    if (s->count > LD_DENSE_MIN) {
+        const double *row = pf->dense + s->start;
+        for (int i = 0; i < n; i++) prob[i] *= weight + row[i];
+        return;
+    }
+    double saved[LD_DENSE_MIN];
+    const uint16_t *lang = pf->entry_lang + s->start;
+    const double *p = pf->entry_prob + s->start;
+    uint32_t m = s->count;
+    for (uint32_t k = 0; k < m; k++) saved[k] = prob[lang[k]] * (weight + p[k]);
+    for (int i = 0; i < n; i++) prob[i] *= weight;
+    for (uint32_t k = 0; k < m; k++) prob[lang[k]] = saved[k];
+}
+
+static inline Py_UCS4 ld_norm(const ProfilesObject *pf, Py_UCS4 ch) {
+    return ch < 0x10000 ? pf->norm[ch] : ch;
+}
+
+/* Detector.append (after the URL, e-mail and Vietnamese steps) and cleaning_text: the code
+ * points in pf->text. */
+static int ld_clean(ProfilesObject *pf, PyObject *text) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    if (len > LD_MAX_TEXT) len = LD_MAX_TEXT;
+    pf->text.len = 0;
+    if (buf_reserve(&pf->text, (size_t)len) < 0) return -1;
+    Py_UCS4 *out = pf->text.data;
+    size_t n = 0;
+    long latin = 0, non_latin = 0;
+    Py_UCS4 pre = 0x110000; /* append's pre = 0: no character */
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch != ' ' || pre != ' ') {
+            out[n++] = ch;
+            if (ch >= 'A' && ch <= 'z')
+                latin++;
+            else if (ch >= 0x300) /* langdetect compares a block number with a name: always != */
+                non_latin++;
+        }
+        pre = ch;
+    }
+    if (latin * 2 < non_latin) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (out[i] < 'A' || out[i] > 'z') out[m++] = out[i];
+        n = m;
+    }
+    pf->text.len = n;
+    return 0;
+}
+
+/* Detector._extract_ngrams with NGram.add_char: the slots of the known n-grams, in pf->grams.
+ * The n-grams are read first and looked up after, a few ahead of each lookup fetched from
+ * memory while it runs, and so are the probabilities of the n-grams found. */
+static int ld_extract(ProfilesObject *pf) {
+    const Py_UCS4 *text = pf->text.data;
+    size_t n = pf->text.len;
+    pf->keys.len = pf->grams.len = 0;
+    if (buf_reserve(&pf->keys, 3 * n) < 0 || buf_reserve(&pf->grams, 3 * n) < 0) return -1;
+    uint64_t *keys = pf->keys.data;
+    size_t n_keys = 0;
+    Py_UCS4 g[3] = {' ', 0, 0};
+    int glen = 1, capital = 0;
+    for (size_t i = 0; i < n; i++) {
+        Py_UCS4 ch = ld_norm(pf, text[i]);
+        Py_UCS4 last = g[glen - 1];
+        if (last == ' ') {
+            g[0] = ' ';
+            glen = 1;
+            capital = 0;
+            if (ch == ' ') continue; /* nothing to read in ' ' */
+        } else if (glen >= 3) {
+            g[0] = g[1];
+            g[1] = g[2];
+            glen = 2;
+        }
+        g[glen++] = ch;
+        if (u_isupper(ch)) {
+            if (u_isupper(last)) capital = 1;
+        } else {
+            capital = 0;
+        }
+        if (capital) continue;
+        uint64_t key = 0;
+        for (int k = 1; k <= 3 && k <= glen; k++) {
+            key = (key << 21) | g[glen - k]; /* the n-gram's first code point lowest */
+            if (k > 1 || ch != ' ') keys[n_keys++] = key;
+        }
+    }
+    uint32_t *out = pf->grams.data;
+    size_t m = 0;
+    enum { AHEAD = 8 };
+    for (size_t j = 0; j < n_keys; j++) {
+        if (j + AHEAD < n_keys) __builtin_prefetch(&pf->slots[gram_slot(keys[j + AHEAD], pf->slot_mask)]);
+        uint64_t s = find_gram(pf->slots, pf->slot_mask, keys[j]);
+        const GramSlot *slot = &pf->slots[s];
+        if (!slot->key) continue;
+        out[m++] = (uint32_t)s;
+        if (slot->count > LD_DENSE_MIN) {
+            const char *row = (const char *)(pf->dense + slot->start);
+            for (int b = 0; b < pf->n_langs * 8; b += 64) __builtin_prefetch(row + b);
+        } else {
+            __builtin_prefetch(pf->entry_prob + slot->start);
+            __builtin_prefetch(pf->entry_lang + slot->start);
+        }
+    }
+    pf->grams.len = m;
+    return 0;
+}
+
+/* Detector._detect_block and _sort_probability for one text: a tuple of (language, probability)
+ * best first, or None when it holds no known n-gram (langdetect's "No features in text."). */
+static PyObject *ld_detect_one(ProfilesObject *pf, PyObject *text) {
+    if (ld_clean(pf, text) < 0 || ld_extract(pf) < 0) return NULL;
+    size_t n_grams = pf->grams.len;
+    if (!n_grams) Py_RETURN_NONE;
+    const uint32_t *grams = pf->grams.data;
+    int nl = pf->n_langs;
+    double langprob[LD_MAX_LANGS], prob[LD_MAX_LANGS];
+    for (int j = 0; j < nl; j++) langprob[j] = 0.0;
+    Rng rng;
+    memcpy(rng.mt, pf->mt, sizeof rng.mt);
+    rng.index = 0; /* pf->mt is already twisted once */
+    rng.has_gauss = 0;
+    for (int t = 0; t < LD_N_TRIAL; t++) {
+        double init = 1.0 / nl;
+        for (int j = 0; j < nl; j++) prob[j] = init;
+        double alpha = LD_ALPHA + rng_gauss(&rng) * LD_ALPHA_WIDTH;
+        double weight = alpha / LD_BASE_FREQ;
+        for (int i = 0;; i++) {
+            uint32_t pick = rng_below(&rng, (uint32_t)n_grams);
+            ld_update(pf, prob, &pf->slots[grams[pick]], weight);
+            if (i % 5 == 0 && (ld_normalize_converged(prob, nl) || i >= LD_ITERATION_LIMIT))
+                break;
+        }
+        for (int j = 0; j < nl; j++) langprob[j] += prob[j] / LD_N_TRIAL;
+    }
+    int order[LD_MAX_LANGS], m = 0;
+    for (int j = 0; j < nl; j++)
+        if (langprob[j] > LD_PROB_THRESHOLD) {
+            int k = m++; /* list.sort(reverse=True): stable, the larger first */
+            while (k && langprob[order[k - 1]] < langprob[j]) {
+                order[k] = order[k - 1];
+                k--;
+            }
+            order[k] = j;
+        }
+    PyObject *out = PyTuple_New(m);
+    if (!out) return NULL;
+    for (int k = 0; k < m; k++) {
+        PyObject *name = PyTuple_GET_ITEM(pf->names, order[k]);
+        PyObject *pair = Py_BuildValue("(Od)", name, langprob[order[k]]);
+        if (!pair) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(out, k, pair);
+    }
+    return out;
+}
+
+static PyObject *profiles_detect(ProfilesObject *self, PyObject *texts) {
+    if (PyUnicode_Check(texts)) {
+        PyErr_SetString(PyExc_TypeError, "Profiles.detect takes a sequence of str, not a str");
+        return NULL;
+    }
+    PyObject *seq = str_sequence(texts, "Profiles.detect");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    PyObject *out = PyList_New(n);
+    for (Py_ssize_t r = 0; out && r < n; r++) {
+        PyObject *res = ld_detect_one(self, items[r]);
+        if (!res) Py_CLEAR(out);
+        else PyList_SET_ITEM(out, r, res);
+    }
+    Py_DECREF(seq);
+    return out;
+}
+
+static PyObject *profiles_normalize(ProfilesObject *self, PyObject *text) {
+    if (ready_str(text, "Profiles.normalize") < 0) return NULL;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_UCS4 *buf = PyMem_Malloc((len ? len : 1) * sizeof(Py_UCS4));
+    if (!buf) return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < len; i++) buf[i] = ld_norm(self, PyUnicode_READ(kind, data, i));
+    PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, len);
+    PyMem_Free(buf);
+    return out;
+}
+
+/* The n-gram key of a str of one to three code points, or 0 for any other (it can never be read:
+ * NGram.normalize turns U+0000 into ' '). */
+static uint64_t gram_key(PyObject *w) {
+    Py_ssize_t len = PyUnicode_GET_LENGTH(w);
+    if (len < 1 || len > 3) return 0;
+    uint64_t key = 0;
+    for (Py_ssize_t i = len - 1; i >= 0; i--) {
+        Py_UCS4 ch = PyUnicode_READ_CHAR(w, i);
+        if (!ch) return 0;
+        key = (key << 21) | ch;
+    }
+    return key;
+}
+
+static PyObject *profiles_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    PyObject *names, *grams;
+    Py_buffer langs = {0}, probs = {0}, norm = {0}, state = {0};
+    if (kwds && PyDict_Size(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "Profiles() takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!O!y*y*y*y*", &PyTuple_Type, &names, &PyList_Type, &grams, &langs,
+                          &probs, &norm, &state))
+        return NULL;
+    ProfilesObject *self = NULL;
+    uint64_t *keys = NULL;
+    uint32_t *fill = NULL;
+    Py_ssize_t n = PyList_GET_SIZE(grams), n_langs = PyTuple_GET_SIZE(names);
+    const uint16_t *lang = langs.buf;
+    const double *prob = probs.buf;
+    if (n_langs < 1 || n_langs > LD_MAX_LANGS || langs.len != n * 2 || probs.len != n * 8 ||
+        norm.len != 0x10000 * 4 || state.len != MT_N * 4) {
+        PyErr_SetString(PyExc_ValueError, "Profiles(): tables of the wrong size");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n_langs; i++)
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(names, i))) {
+            PyErr_SetString(PyExc_TypeError, "Profiles(): language names must be str");
+            goto done;
+        }
+    self = (ProfilesObject *)type->tp_alloc(type, 0);
+    if (!self) goto done;
+    self->keys.item = sizeof(uint64_t);
+    self->grams.item = sizeof(uint32_t);
+    self->text.item = sizeof(Py_UCS4);
+    self->n_langs = (int)n_langs;
+    Py_INCREF(names);
+    self->names = names;
+    keys = malloc((n ? n : 1) * sizeof *keys);
+    self->entry_lang = malloc((n ? n : 1) * sizeof *self->entry_lang);
+    self->entry_prob = malloc((n ? n : 1) * sizeof *self->entry_prob);
+    self->norm = malloc(0x10000 * sizeof *self->norm);
+    if (!keys || !self->entry_lang || !self->entry_prob || !self->norm) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *w = PyList_GET_ITEM(grams, i);
+        if (ready_str(w, "Profiles") < 0) goto fail;
+        if (lang[i] >= n_langs) {
+            PyErr_SetString(PyExc_ValueError, "Profiles(): a language index out of range");
+            goto fail;
+        }
+        keys[i] = gram_key(w);
+    }
+    /* The distinct n-grams, counted in a table as large as the entries, size the table kept: a
+     * small one stays in cache while a text's n-grams are looked up. */
+    size_t cap = 1024, n_distinct = 0;
+    while (cap < (size_t)n + (size_t)n / 2) cap *= 2;
+    self->slots = calloc(cap, sizeof *self->slots);
+    if (!self->slots) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!keys[i]) continue;
+        uint64_t s = find_gram(self->slots, cap - 1, keys[i]);
+        n_distinct += !self->slots[s].key;
+        self->slots[s].key = keys[i];
+    }
+    free(self->slots);
+    cap = 1024;
+    while (cap < n_distinct + n_distinct / 3) cap *= 2;
+    self->slot_mask = cap - 1;
+    self->slots = calloc(cap, sizeof *self->slots);
+    fill = calloc(cap, sizeof *fill);
+    if (!self->slots || !fill) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    /* Count each n-gram's entries, give each its run of entries, then fill the runs. */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!keys[i]) continue;
+        uint64_t s = find_gram(self->slots, self->slot_mask, keys[i]);
+        self->slots[s].key = keys[i];
+        self->slots[s].count++;
+    }
+    uint32_t start = 0;
+    for (size_t s = 0; s < cap; s++) {
+        self->slots[s].start = start;
+        start += self->slots[s].count;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!keys[i]) continue;
+        uint64_t s = find_gram(self->slots, self->slot_mask, keys[i]);
+        uint32_t at = self->slots[s].start;
+        for (uint32_t k = 0; k < fill[s]; k++)
+            if (self->entry_lang[at + k] == lang[i]) {
+                PyErr_SetString(PyExc_ValueError, "Profiles(): an n-gram twice in one language");
+                goto fail;
+            }
+        self->entry_lang[at + fill[s]] = lang[i];
+        self->entry_prob[at + fill[s]] = prob[i];
+        fill[s]++;
+    }
+    size_t n_dense = 0;
+    for (size_t s = 0; s < cap; s++) n_dense += self->slots[s].count > LD_DENSE_MIN;
+    self->dense = calloc(n_dense ? n_dense * n_langs : 1, sizeof *self->dense);
+    if (!self->dense) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    n_dense = 0;
+    for (size_t s = 0; s < cap; s++) {
+        GramSlot *slot = &self->slots[s];
+        if (slot->count <= LD_DENSE_MIN) continue;
+        double *row = self->dense + n_dense++ * n_langs;
+        for (uint32_t k = 0; k < slot->count; k++)
+            row[self->entry_lang[slot->start + k]] = self->entry_prob[slot->start + k];
+        slot->start = (uint32_t)((row - self->dense));
+    }
+    memcpy(self->norm, norm.buf, 0x10000 * sizeof *self->norm);
+    memcpy(self->mt, state.buf, sizeof self->mt);
+    mt_twist(self->mt); /* the seeded state's index is 624: its first draw twists */
+    goto done;
+fail:
+    Py_CLEAR(self);
+done:
+    free(keys);
+    free(fill);
+    PyBuffer_Release(&langs);
+    PyBuffer_Release(&probs);
+    PyBuffer_Release(&norm);
+    PyBuffer_Release(&state);
+    return (PyObject *)self;
+}
+
+static PyMethodDef profiles_methods[] = {
+    {"detect", (PyCFunction)profiles_detect, METH_O,
+     "detect(texts) -> list: for each text, langdetect's get_probabilities() as a tuple of "
+     "(language, probability), or None where langdetect finds no features."},
+    {"normalize", (PyCFunction)profiles_normalize, METH_O,
+     "normalize(text) -> str: NGram.normalize of each character."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ProfilesType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "attrib._speedups.Profiles",
+    .tp_basicsize = sizeof(ProfilesObject),
+    .tp_dealloc = (destructor)profiles_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Profiles(names, grams, langs, probs, norm, state): langdetect's detector on its "
+              "profiles, seeded generator state and character table.",
+    .tp_methods = profiles_methods,
+    .tp_new = profiles_new,
+};
+
 static PyMethodDef methods[] = {
     {"hash_ngrams", hash_ngrams, METH_VARARGS,
      "hash_ngrams(texts, lo, hi, n_features) -> (counts, indices, indptr) as bytearrays of "
@@ -1950,13 +2499,20 @@ static struct PyModuleDef module = {
     methods,
 };
 
+static int add_type(PyObject *m, PyTypeObject *type, const char *name) {
+    if (PyType_Ready(type) < 0) return -1;
+    Py_INCREF(type);
+    if (PyModule_AddObject(m, name, (PyObject *)type) < 0) {
+        Py_DECREF(type);
+        return -1;
+    }
+    return 0;
+}
+
 PyMODINIT_FUNC PyInit__speedups(void) {
-    if (PyType_Ready(&LexiconType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
-    Py_INCREF(&LexiconType);
-    if (PyModule_AddObject(m, "Lexicon", (PyObject *)&LexiconType) < 0) {
-        Py_DECREF(&LexiconType);
+    if (add_type(m, &LexiconType, "Lexicon") < 0 || add_type(m, &ProfilesType, "Profiles") < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -13,12 +13,13 @@ import importlib
 import os
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 
 import numpy as np
 
+from . import langdetect_compiled
 from .speedups import compiled_module, prepared
 
 __all__ = [
@@ -181,18 +182,23 @@ def script_of(text: str) -> tuple[str | None, Counter[str]]:
 
 
 def backend() -> str:
-    """The langdetect implementation in use: ``langdetect_rs`` when installed, else ``langdetect``.
+    """The langdetect implementation in use, each giving langdetect's answers bit for bit.
 
-    langdetect-rs (the ``attrib[fast]`` extra) gives langdetect's answers bit for bit, many times
-    faster. ``ATTRIB_LANGDETECT=python`` forces plain langdetect.
+    ``c``: langdetect's detector in the compiled module (:mod:`attrib.langdetect_compiled`), when
+    it was built; else ``langdetect_rs`` when installed (the ``attrib[fast]`` extra); else plain
+    ``langdetect``. ``ATTRIB_LANGDETECT=python`` forces plain langdetect and
+    ``ATTRIB_LANGDETECT=langdetect_rs`` langdetect-rs.
     """
-    if os.environ.get("ATTRIB_LANGDETECT", "auto") != "python":
-        try:
-            importlib.import_module("langdetect_rs")
-            return "langdetect_rs"
-        except ImportError:
-            pass
-    return "langdetect"
+    choice = os.environ.get("ATTRIB_LANGDETECT", "auto")
+    if choice == "python":
+        return "langdetect"
+    if choice == "auto" and compiled_module() is not None:
+        return "c"
+    try:
+        importlib.import_module("langdetect_rs")
+        return "langdetect_rs"
+    except ImportError:
+        return "langdetect"
 
 
 @functools.lru_cache(maxsize=2)
@@ -221,49 +227,63 @@ def _merged(probs: Sequence[tuple[str, float]]) -> tuple[tuple[str, float], ...]
     return tuple(sorted(merged.items(), key=lambda kv: -kv[1]))
 
 
+_Raw = Sequence[tuple[str, float]] | None  # get_probabilities() as pairs; None: no features
+
+
+def _factory_detector(module: str) -> Callable[[Sequence[str]], list[_Raw]]:
+    """langdetect's (or langdetect-rs's) Python API on the private factory."""
+    factory, error = _factory(module)
+
+    def detect(texts: Sequence[str]) -> list[_Raw]:
+        out: list[_Raw] = []
+        for text in texts:
+            detector = factory.create()
+            detector.append(text)
+            try:
+                out.append([(p.lang, p.prob) for p in detector.get_probabilities()])
+            except error:
+                out.append(None)
+        return out
+
+    return detect
+
+
+@functools.lru_cache(maxsize=1)
+def _detector() -> Callable[[Sequence[str]], list[_Raw]]:
+    """The backend's detection of many texts, one at a time in the calling thread, seeded 0."""
+    name = backend()
+    if name == "c":
+        detect = langdetect_compiled.load(seed=0)
+        if detect is not None:
+            return detect
+    if name == "langdetect_rs":
+        try:  # its core call, without its Python wrapper objects
+            seed_state = importlib.import_module("langdetect_rs._seed").seed_state
+            core = _factory("langdetect_rs")[0]._core
+            state = seed_state(0)  # the private factory's seed
+            detect_langs = core.detect_langs
+        except (ImportError, AttributeError):  # another langdetect-rs layout: its Python API
+            return _factory_detector("langdetect_rs")
+        # Its batch entry runs on a thread pool (rayon): for an article's few lines handing them
+        # to the pool cost more than it saved, and batch scoring's workers use the other cores.
+        return lambda texts: [detect_langs(t, state) for t in texts]
+    return _factory_detector("langdetect")
+
+
 def detect_language(text: str) -> tuple[tuple[str, float], ...]:
     """Return langdetect's (language, probability) pairs for ``text``, best first.
 
     Deterministic: the same text gives the same answer in every process. Returns ``()`` when
     langdetect finds no features (empty, digits only, URL only).
     """
-    factory, error = _factory(backend())
-    detector = factory.create()
-    detector.append(text)
-    try:
-        probs = detector.get_probabilities()
-    except error:
-        return ()
-    return _merged([(p.lang, p.prob) for p in probs])
-
-
-@functools.lru_cache(maxsize=1)
-def _core_detector():  # type: ignore[no-untyped-def]
-    """langdetect-rs's core call on the private factory, one text at a time, or None (plain
-    langdetect). Its batch entry runs on a thread pool (rayon): for an article's few lines
-    handing them to the pool cost more than it saved, and it would lend one process the other
-    cores, which batch scoring's worker processes already use."""
-    if backend() != "langdetect_rs":
-        return None
-    try:
-        seed_state = importlib.import_module("langdetect_rs._seed").seed_state
-        core = _factory("langdetect_rs")[0]._core
-        state = seed_state(0)  # the private factory's seed: the same answers as detect_language
-        detect = core.detect_langs
-    except (ImportError, AttributeError):  # another langdetect-rs layout: its Python API
-        return None
-    return lambda texts: [detect(t, state) for t in texts]
+    return detect_languages([text])[0]
 
 
 def detect_languages(texts: Sequence[str]) -> list[tuple[tuple[str, float], ...]]:
-    """:func:`detect_language` for many texts: langdetect-rs's core call for each (the same
-    answers, without its Python wrapper objects), or plain langdetect's."""
+    """:func:`detect_language` for many texts."""
     if not texts:
         return []
-    detect = _core_detector()
-    if detect is None:
-        return [detect_language(t) for t in texts]
-    return [() if r is None else _merged(r) for r in detect(texts)]
+    return [() if r is None else _merged(r) for r in _detector()(texts)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,9 +92,10 @@ def test_kanji_only_line_of_a_japanese_article_is_not_mixed():
 
 
 def test_the_fast_extras_give_the_same_results_as_a_plain_install():
-    # attrib[fast] brings langdetect-rs, and a C compiler builds the compiled feature steps
-    # (the cue lexicon among them); without them (or with all refused through the environment)
-    # every answer on the held-out set must be the same.
+    # A C compiler builds the compiled steps (langdetect's detector and the cue lexicon among
+    # them) and attrib[fast] brings langdetect-rs; with the compiled steps, with langdetect-rs
+    # in their place, and with everything refused through the environment, every answer on the
+    # held-out set must be the same.
     pytest.importorskip("langdetect_rs")
     pytest.importorskip("ahocorasick")
     pytest.importorskip("attrib._speedups")
@@ -107,22 +108,17 @@ def test_the_fast_extras_give_the_same_results_as_a_plain_install():
         "print(backend(), lexicon().backend, speedups());"
         "print(json.dumps([attrib.analyze(c.text).to_dict() for c in load_heldout()]))"
     )
+    plain = {"ATTRIB_LANGDETECT": "python", "ATTRIB_LEXICON": "python", "ATTRIB_SPEEDUPS": "python"}
     outs = {}
-    plain_env = {
-        "ATTRIB_LANGDETECT": "python",
-        "ATTRIB_LEXICON": "python",
-        "ATTRIB_SPEEDUPS": "python",
-    }
-    for plain in (False, True):
-        env = {**os.environ, "PYTHONPATH": "tests"}
-        env.update(plain_env if plain else {})
+    for setting in ({}, {"ATTRIB_LANGDETECT": "langdetect_rs"}, plain):
+        env = {**os.environ, "PYTHONPATH": "tests", **setting}
         done = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
         )
         used, results = done.stdout.split("\n", 1)
         outs[used] = results
-    assert set(outs) == {"langdetect_rs c c", "langdetect re python"}
-    assert outs["langdetect_rs c c"] == outs["langdetect re python"]
+    assert set(outs) == {"c c c", "langdetect_rs c c", "langdetect re python"}
+    assert outs["c c c"] == outs["langdetect_rs c c"] == outs["langdetect re python"]
 
 
 def test_batch_detection_gives_each_texts_own_answer():
