@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import gc
 import gzip
 import hashlib
 import io
@@ -97,16 +98,17 @@ _BATCH = 256  # articles that share one langdetect call (Detector.analyze_many)
 
 def _score_rows(detector: Any, texts: Sequence[Any], max_chars: int) -> list[Row]:
     """One row of :data:`OUTPUT_COLUMNS` values per text, in order; errors stay in their row."""
-    from .detector import analyze_batch
+    from .detector import analyze_batch, fewer_collections
 
     rows: list[Row] = []
-    for first in range(0, len(texts), _BATCH):
-        part = texts[first : first + _BATCH]
-        why = [_invalid(t, max_chars) for t in part]
-        results = iter(
-            analyze_batch(detector, [t for t, w in zip(part, why, strict=True) if w is None])
-        )
-        rows += [_row(next(results)) if w is None else _error_row(w) for w in why]
+    with fewer_collections():  # the rows of every batch so far stay alive
+        for first in range(0, len(texts), _BATCH):
+            part = texts[first : first + _BATCH]
+            why = [_invalid(t, max_chars) for t in part]
+            results = iter(
+                analyze_batch(detector, [t for t, w in zip(part, why, strict=True) if w is None])
+            )
+            rows += [_row(next(results)) if w is None else _error_row(w) for w in why]
     if len(rows) != len(texts):
         raise AssertionError(f"{len(texts)} texts in, {len(rows)} rows out")
     return rows
@@ -476,6 +478,14 @@ def _worker_detector(model_path: str | None, trust: bool) -> Any:
     return _detector_for(load_model(model_path, trust=trust) if model_path else None)
 
 
+def _worker_start(model_path: str | None, trust: bool) -> None:
+    """A worker process's initializer: its detector, then every object alive so far (the model,
+    langdetect's and the lexicon's tables) moved out of the collector's sight, since none of them
+    will ever be garbage."""
+    _worker_detector(model_path, trust)
+    gc.freeze()
+
+
 def _work(texts: list[Any], max_chars: int, model_path: str | None, trust: bool) -> list[Row]:
     return _score_rows(_worker_detector(model_path, trust), texts, max_chars)
 
@@ -657,7 +667,7 @@ def score_file(
     if executor is None:
         if jobs > 1:
             pool = ProcessPoolExecutor(
-                jobs, initializer=_worker_detector, initargs=(model_path, trust)
+                jobs, initializer=_worker_start, initargs=(model_path, trust)
             )
         else:
             _worker_detector(model_path, trust)

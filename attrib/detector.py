@@ -4,9 +4,12 @@ domains, and assembles an :class:`~attrib.result.Attribution`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from operator import itemgetter
@@ -171,11 +174,12 @@ class Detector:
                     f"analyze_many() takes articles as str; item {k} is {type(text).__name__}"
                 )
         out: list[Attribution] = []
-        for first in range(0, len(texts), batch_size):
-            for result in analyze_batch(self, texts[first : first + batch_size]):
-                if isinstance(result, Exception):
-                    raise result
-                out.append(result)
+        with fewer_collections():  # the results of every batch so far stay alive
+            for first in range(0, len(texts), batch_size):
+                for result in analyze_batch(self, texts[first : first + batch_size]):
+                    if isinstance(result, Exception):
+                        raise result
+                    out.append(result)
         return out
 
     def _kind(self, probs: np.ndarray) -> tuple[str, float]:
@@ -343,10 +347,47 @@ def training_records(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[
     return records + tails, [*labels, *(labels[i] for i, _ in candidates)]
 
 
+_GC_BATCH_THRESHOLD = 20_000
+_gc_lock = threading.Lock()
+_gc_users = 0
+_gc_saved = (0, 0, 0)
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector's youngest pass after 20,000 new objects instead of
+    Python's 700 while a batch of articles is analysed, then put the thresholds back.
+
+    A batch keeps many objects alive (records, segments, results) and makes no cycles, so the
+    collector's passes over them find nothing; they cost 6-8% of a batch's time. Nesting and
+    threads are counted: the thresholds come back when the last batch ends. A collector turned
+    off with a threshold of 0 is left off.
+    """
+    global _gc_users, _gc_saved
+    with _gc_lock:
+        if _gc_users == 0:
+            _gc_saved = gc.get_threshold()
+            if _gc_saved[0]:
+                gc.set_threshold(max(_gc_saved[0], _GC_BATCH_THRESHOLD), *_gc_saved[1:])
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0:
+                gc.set_threshold(*_gc_saved)
+
+
 def analyze_batch(detector: Detector, texts: Sequence[str]) -> list[Attribution | Exception]:
     """:meth:`Detector.analyze` of each text, with one langdetect call for the lines of all of
     them that need it. An article that fails gives its exception in its place; the others go on.
     """
+    with fewer_collections():
+        return _analyze_batch(detector, texts)
+
+
+def _analyze_batch(detector: Detector, texts: Sequence[str]) -> list[Attribution | Exception]:
     plans: list[tuple[tuple[Span, ...], GuessPlan] | Exception] = []
     for text in texts:
         try:

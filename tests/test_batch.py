@@ -237,3 +237,16 @@ def test_resume_refuses_another_input(articles, tmp_path):
     articles.iloc[:10].to_csv(src, index=False)
     with pytest.raises(InputError, match="another input"):
         score_file(str(src), str(dst), jobs=1, chunk_size=5, progress=False, resume=True)
+
+
+def test_a_worker_process_loads_its_detector_once_and_hides_it_from_the_collector():
+    import gc
+
+    from attrib import batch
+
+    try:
+        batch._worker_start(None, False)
+        assert gc.get_freeze_count() > 0  # the model and tables are never garbage
+        assert batch._worker_detector(None, False) is batch._worker_detector(None, False)
+    finally:
+        gc.unfreeze()

@@ -196,6 +196,43 @@ def test_analyze_many_sends_the_lines_of_a_batch_to_langdetect_in_one_call(monke
     assert len(calls) == 1 and calls[0] > len(texts)
 
 
+def test_a_batch_collects_cycles_less_often_and_puts_the_thresholds_back(monkeypatch, seed_text):
+    import gc
+    import threading
+
+    from attrib import detector
+
+    seen: list[tuple[int, int, int]] = []
+    analyze_spans = detector.analyze_spans
+
+    def watched(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        return analyze_spans(*args, **kwargs)
+
+    monkeypatch.setattr(detector, "analyze_spans", watched)
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 11, 12)
+        attrib.analyze_many(_articles(seed_text))
+        assert set(seen) == {(20_000, 11, 12)} and gc.get_threshold() == (700, 11, 12)
+        # batches in several threads at once: the thresholds come back when the last one ends
+        threads = [
+            threading.Thread(target=attrib.analyze_many, args=(_articles(seed_text),))
+            for _ in range(4)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert gc.get_threshold() == (700, 11, 12)
+        gc.set_threshold(0, 11, 12)  # the collector turned off stays off
+        seen.clear()
+        attrib.analyze_many(_articles(seed_text))
+        assert set(seen) == {(0, 11, 12)} and gc.get_threshold() == (0, 11, 12)
+    finally:
+        gc.set_threshold(*before)
+
+
 def test_analyze_many_rejects_a_non_str_before_analysing_any(monkeypatch):
     from attrib import detector
 
