@@ -20,12 +20,13 @@ import random
 import re
 from array import array
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 
 import numpy as np
 
 from .speedups import compiled_module
 
-__all__ = ["load", "normalisation_table"]
+__all__ = ["load", "normalisation_table", "unsupported"]
 
 Answer = tuple[tuple[str, float], ...] | None
 
@@ -115,12 +116,48 @@ def _seeded_state(seed: int) -> array:
     return array("I", state[:624])
 
 
+# Detector's settings that the compiled detector has built in (langdetect 1.0.9's)
+_SETTINGS = {
+    "ALPHA_DEFAULT": 0.5,
+    "ALPHA_WIDTH": 0.05,
+    "ITERATION_LIMIT": 1000,
+    "PROB_THRESHOLD": 0.1,
+    "CONV_THRESHOLD": 0.99999,
+    "BASE_FREQ": 10000,
+    "alpha": 0.5,
+    "n_trial": 7,
+    "max_text_length": 10000,
+    "prior_map": None,
+}
+
+
+def unsupported() -> str | None:
+    """Why the installed langdetect cannot be run compiled (a setting or a part of it that the
+    compiled detector does not have), or None when it can."""
+    try:
+        from langdetect.detector import Detector
+        from langdetect.utils import unicode_block
+        from langdetect.utils.ngram import NGram
+
+        detector = Detector(SimpleNamespace(word_lang_prob_map={}, langlist=[], seed=0))
+        for name, value in _SETTINGS.items():
+            if getattr(detector, name) != value:
+                return f"langdetect's Detector.{name} is {getattr(detector, name)!r}, not {value!r}"
+        # the parts of langdetect it reads (an AttributeError when one is gone)
+        _ = (NGram.normalize_vi, NGram.DMARK_CLASS, NGram.CJK_MAP, NGram.LATIN1_EXCLUDED)
+        _ = (unicode_block._unicode_blocks, Detector.URL_RE, Detector.MAIL_RE)
+    except (ImportError, AttributeError, TypeError) as exc:
+        return f"langdetect's layout is not 1.0.9's ({exc!r})"
+    return None
+
+
 def load(seed: int = 0) -> Callable[[Sequence[str]], list[Answer]] | None:
     """A function from texts to langdetect's ``get_probabilities()`` of each, as (language,
     probability) pairs best first (``None`` where langdetect finds no features), for a factory
-    seeded with ``seed``; None without the compiled module."""
+    seeded with ``seed``; None without the compiled module or when :func:`unsupported` says why
+    not."""
     compiled = compiled_module()
-    if compiled is None or array("I").itemsize != 4:
+    if compiled is None or array("I").itemsize != 4 or unsupported() is not None:
         return None
     from langdetect.detector import Detector
     from langdetect.detector_factory import PROFILES_DIRECTORY

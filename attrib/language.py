@@ -12,6 +12,7 @@ import functools
 import importlib
 import os
 import re
+import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -192,7 +193,7 @@ def backend() -> str:
     choice = os.environ.get("ATTRIB_LANGDETECT", "auto")
     if choice == "python":
         return "langdetect"
-    if choice == "auto" and compiled_module() is not None:
+    if choice == "auto" and _compiled_detector() is not None:
         return "c"
     try:
         importlib.import_module("langdetect_rs")
@@ -249,11 +250,24 @@ def _factory_detector(module: str) -> Callable[[Sequence[str]], list[_Raw]]:
 
 
 @functools.lru_cache(maxsize=1)
+def _compiled_detector() -> Callable[[Sequence[str]], list[_Raw]] | None:
+    """langdetect's detector in the compiled module, seeded 0; None without the module, or with
+    a warning when the installed langdetect is not one it reproduces."""
+    if compiled_module() is None:
+        return None
+    why = langdetect_compiled.unsupported()
+    if why is not None:
+        warnings.warn(f"langdetect runs uncompiled: {why}", RuntimeWarning, stacklevel=2)
+        return None
+    return langdetect_compiled.load(seed=0)
+
+
+@functools.lru_cache(maxsize=1)
 def _detector() -> Callable[[Sequence[str]], list[_Raw]]:
     """The backend's detection of many texts, one at a time in the calling thread, seeded 0."""
     name = backend()
     if name == "c":
-        detect = langdetect_compiled.load(seed=0)
+        detect = _compiled_detector()
         if detect is not None:
             return detect
     if name == "langdetect_rs":

@@ -179,3 +179,26 @@ def test_the_default_backend_is_the_compiled_detector_when_built(monkeypatch):
     assert language.backend() == "c"
     monkeypatch.setenv("ATTRIB_LANGDETECT", "python")
     assert language.backend() == "langdetect"
+
+
+def test_the_installed_langdetect_is_one_the_compiled_detector_reproduces():
+    assert langdetect_compiled.unsupported() is None
+
+
+def test_a_langdetect_with_other_settings_runs_uncompiled_with_a_warning(monkeypatch):
+    pytest.importorskip("attrib._speedups")
+    from langdetect.detector import Detector
+
+    monkeypatch.setattr(Detector, "ITERATION_LIMIT", 2000)
+    assert "ITERATION_LIMIT is 2000, not 1000" in langdetect_compiled.unsupported()
+    assert langdetect_compiled.load(seed=0) is None
+    monkeypatch.delenv("ATTRIB_LANGDETECT", raising=False)
+    language._compiled_detector.cache_clear()
+    language._detector.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="langdetect runs uncompiled: .*ITERATION_LIMIT"):
+            assert language.backend() != "c"
+        assert language.detect_language("Ceci est une phrase en français.")[0][0] == "fr"
+    finally:
+        language._compiled_detector.cache_clear()
+        language._detector.cache_clear()
