@@ -202,3 +202,15 @@ def test_a_langdetect_with_other_settings_runs_uncompiled_with_a_warning(monkeyp
     finally:
         language._compiled_detector.cache_clear()
         language._detector.cache_clear()
+
+
+def test_surrogates_emoji_nul_and_long_runs_get_langdetects_answer(compiled, plain_factory):
+    texts = [
+        "Lone \ud800 surrogate \udfff in English text, twice.",
+        "\U0001f600" * 5000,
+        "Emoji \U0001f600 between words of a sentence in English.",
+        "A\u0000B\u0000C and NUL characters inside English words.",
+        "x" * 100_000,
+        "Ünïcödé " * 5000,
+    ]
+    assert compiled(texts) == _plain(plain_factory, texts)
