@@ -1963,8 +1963,12 @@ static void profiles_dealloc(ProfilesObject *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* Mixed before and after the multiply: keys differ mostly in their high bits (an n-gram's
+ * later code points), which a plain multiplicative hash left clustered (13.6 probes a stored
+ * n-gram at this load, against 2.0). */
 static inline uint64_t gram_slot(uint64_t key, uint64_t mask) {
-    return (key * 0x9E3779B97F4A7C15ULL >> 21) & mask;
+    uint64_t x = (key ^ (key >> 29)) * 0xBF58476D1CE4E5B9ULL;
+    return (x ^ (x >> 32)) & mask;
 }
 
 /* The slot holding key, or the empty slot where it would go. */
