@@ -242,13 +242,17 @@ def main() -> None:
             )
             w.writerow(["id", "text"])
             w_small.writerow(["id", "text"])
+            # n_rows articles drawn as the latency corpus is drawn (its first ones are that
+            # corpus); a whole training document long enough is drawn as it is, so some repeat
+            rows = build_corpus(n_rows) if n_rows > len(articles) else articles[:n_rows]
             for i in range(n_rows):
-                row = [i, articles[i % len(articles)]]
+                row = [i, rows[i]]
                 w.writerow(row)
                 if i < n_small:
                     w_small.writerow(row)
         size_mb = src.stat().st_size / 2**20
-        print(f"scoring file: {n_rows} rows, {size_mb:.0f} MB")
+        print(f"scoring file: {n_rows} rows, {len(set(rows))} distinct articles, {size_mb:.0f} MB")
+        del rows
 
         import pandas as pd
 
