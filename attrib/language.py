@@ -253,13 +253,12 @@ def _factory_detector(module: str) -> Callable[[Sequence[str]], list[_Raw]]:
 def _compiled_detector() -> Callable[[Sequence[str]], list[_Raw]] | None:
     """langdetect's detector in the compiled module, seeded 0; None without the module, or with
     a warning when the installed langdetect is not one it reproduces."""
-    if compiled_module() is None:
-        return None
-    why = langdetect_compiled.unsupported()
-    if why is not None:
-        warnings.warn(f"langdetect runs uncompiled: {why}", RuntimeWarning, stacklevel=2)
-        return None
-    return langdetect_compiled.load(seed=0)
+    detect = langdetect_compiled.load(seed=0)
+    if detect is None and compiled_module() is not None:
+        why = langdetect_compiled.unsupported()  # load() checked it; asked again only to say why
+        if why is not None:
+            warnings.warn(f"langdetect runs uncompiled: {why}", RuntimeWarning, stacklevel=2)
+    return detect
 
 
 @functools.lru_cache(maxsize=1)
