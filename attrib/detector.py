@@ -33,8 +33,12 @@ from .language import (
 )
 from .result import Attribution, Segment
 from .segment import Span, all_tail_starts, split_lines
+from .speedups import maker
 
 __all__ = ["Detector", "default_detector", "analyze_batch", "analyze_spans"]
+
+
+_make_segment = maker(Segment)  # Segment(...), without the dataclass __init__ when compiled
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,8 +474,10 @@ def analyze_spans(
     body_voters = [g for g, (_, k, _) in zip(final_guesses, pieces, strict=True) if k == "body"]
     final = _languages(final_guesses, body_voters)
     segments = tuple(
-        Segment(s.start, s.end, s.text, kind, lang, mixed, round(score, 6))  # type: ignore[arg-type]
-        for (s, kind, score), (lang, mixed) in zip(pieces, final.segments, strict=True)
+        [
+            _make_segment(s.start, s.end, s.text, kind, lang, mixed, round(score, 6))
+            for (s, kind, score), (lang, mixed) in zip(pieces, final.segments, strict=True)
+        ]
     )
     footers = tuple(s for s in segments if s.kind == "footer")
     host = _source_host(footers)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .domains import find_hosts
-from .language import Guess, _char_script
+from .language import Guess, _char_script, sub_from
 from .speedups import compiled_module, prepared
 
 __all__ = [
@@ -71,7 +71,9 @@ def is_paragraph(text: str) -> bool:
     n = len(text)
     if n >= PARAGRAPH_CHARS:
         return True
-    return n >= PARAGRAPH_CHARS * 0.4 and len(_DENSE.findall(text)) * 2 >= n
+    if n < PARAGRAPH_CHARS * 0.4 or text.isascii() or not _DENSE.search(text):
+        return False  # most lines hold no character of a dense script: no list of them made
+    return len(_DENSE.findall(text)) * 2 >= n
 
 
 # Words that often appear in syndication credits, in many languages (lowercase substrings).
@@ -323,9 +325,16 @@ def lexicon() -> Lexicon:
     return Lexicon(cues)
 
 
-def _may_hold_url(text: str) -> bool:
-    """A cheap test that :data:`_URL` cannot match: most lines hold no URL."""
-    return "://" in text or "www" in text.lower()
+_WWW_DOT = re.compile(r"[wW]{3}[.．。]")  # "www" in any case, as _URL reads it
+
+
+def _url_start(text: str) -> int:
+    """Where the first match of :data:`_URL` can start at the earliest (``len(text)``: there is
+    none): five characters before the first "://", or at the first "www" and dot."""
+    i = text.find("://")
+    lo = len(text) if i < 0 else max(i - 5, 0)
+    m = _WWW_DOT.search(text, 0, lo + 3)
+    return m.start() if m and m.start() < lo else lo
 
 
 def normalise_text(text: str) -> str:
@@ -339,13 +348,14 @@ def normalise_text(text: str) -> str:
     compiled = compiled_module()
     if compiled is not None and (plain := compiled.plain_normalised(text)) is not None:
         return plain  # a line with nothing to mask: lowercased, digits made 0, in one pass
-    if _may_hold_url(text):
-        text = _URL.sub("§", text)
+    text = sub_from(_URL, text, "§", _url_start(text))
     if "@" in text:
         text = _EMAIL.sub("¤", text)
     hosts = find_hosts(text)
     for h in reversed(hosts):
         text = text[: h.start] + "§" + text[h.end :]
+    if compiled is not None:
+        return compiled.lower_digits(text)
     return _DIGITS.sub("0", text.lower())
 
 
@@ -609,7 +619,7 @@ def _own_features(text: str, lex: Lexicon) -> tuple[float, ...]:
     marks = text.translate(_DIGIT_UPPER)  # "d" per digit, "u" per capital, the rest dropped
     return (
         float(bool(hosts)),
-        float(_may_hold_url(text) and bool(_URL.search(text))),
+        float(_url_start(text) < len(text) and bool(_URL.search(text))),
         float(bool(hosts) and host_chars / stripped > 0.6),
         float(min(cues.get("syndication", 0), 3)),
         float(min(cues.get("chrome", 0), 3)),

@@ -21,7 +21,7 @@ from types import ModuleType
 import numpy as np
 
 from . import langdetect_compiled
-from .speedups import compiled_module, prepared
+from .speedups import compiled_module, maker, prepared
 
 __all__ = [
     "Guess",
@@ -134,6 +134,33 @@ def script_marks(text: str) -> str:
     return text.translate(_SCRIPT_TABLE)
 
 
+_WWW_DOT = re.compile(r"[wW]{3}\.")  # "www." in any case, as _URL reads it
+
+
+def _url_start(text: str) -> int:
+    """Where the first match of :data:`_URL` can start at the earliest (``len(text)``: there is
+    none): five characters before the first "://", at the first "www.", or at the first "[" of
+    a text with a "](" ."""
+    i = text.find("://")
+    lo = len(text) if i < 0 else max(i - 5, 0)
+    if "](" in text and 0 <= (j := text.find("[")) < lo:
+        lo = j
+    m = _WWW_DOT.search(text, 0, lo + 3)
+    return m.start() if m and m.start() < lo else lo
+
+
+def sub_from(pattern: re.Pattern[str], text: str, repl: str, start: int) -> str:
+    """``pattern.sub(repl, text)`` for a pattern that cannot match before ``start`` and a plain
+    ``repl``: the text before it is not searched. Lookbehinds still see it."""
+    if start >= len(text):
+        return text
+    pieces, last = [], 0
+    for m in pattern.finditer(text, start):
+        pieces += (text[last : m.start()], repl)
+        last = m.end()
+    return "".join(pieces) + text[last:] if pieces else text
+
+
 def mask(text: str) -> str:
     """Blank out URLs, Markdown links, e-mail addresses and domains.
 
@@ -143,8 +170,7 @@ def mask(text: str) -> str:
     compiled = compiled_module()
     if compiled is not None and compiled.plain_mask(text):
         return text  # one compiled pass says no pattern below can match
-    if "://" in text or "](" in text or "www" in text.lower():
-        text = _URL.sub(" ", text)
+    text = sub_from(_URL, text, " ", _url_start(text))
     if "@" in text:
         text = _EMAIL.sub(" ", text)
     if not _DOT_LETTER.search(text):
@@ -324,6 +350,9 @@ class Guess:
         return self.words >= 2 and self.letters >= 6
 
 
+_make_guess = maker(Guess)  # Guess(...), without the dataclass __init__ when compiled
+
+
 def _guess_script(text: str) -> tuple[Guess, str]:
     """What the script settles, and the masked text for langdetect."""
     return _guess_scripts([text])[0]
@@ -335,12 +364,12 @@ def _guess_scripts(texts: Sequence[str]) -> list[tuple[Guess, str]]:
     out = []
     for m, (script, letters, words) in zip(masked, _scripts_and_words(masked), strict=True):
         if script is None:
-            out.append((Guess(None, None, 0, 0, ()), m))
+            out.append((_make_guess(None, None, 0, 0, ()), m))
             continue
         if script in _CJK:
             words = letters
         language = "zh" if script == "Hani" else _SCRIPT_LANGUAGE.get(script)
-        out.append((Guess(language, script, letters, words, ()), m))
+        out.append((_make_guess(language, script, letters, words, ()), m))
     return out
 
 
@@ -438,7 +467,7 @@ def _scripts_of(texts: Sequence[str]) -> list[tuple[str | None, int]]:
 
 def _with_candidates(g: Guess, candidates: tuple[tuple[str, float], ...]) -> Guess:
     language = candidates[0][0] if candidates else None
-    return Guess(language, g.script, g.letters, g.words, candidates)
+    return _make_guess(language, g.script, g.letters, g.words, candidates)
 
 
 def guess(text: str, *, detect: bool = True) -> Guess:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .language import _SCRIPTS, ScriptTable, compiled_scripts
-from .speedups import compiled_module
+from .speedups import compiled_module, maker
 
 __all__ = ["Span", "split_lines", "tail_starts", "all_tail_starts", "INVISIBLE"]
 
@@ -39,6 +39,9 @@ class Span:
     text: str
 
 
+_make_span = maker(Span)  # Span(start, end, text), without the dataclass __init__ when compiled
+
+
 def _strip(text: str, start: int, end: int) -> Span | None:
     piece = text[start:end]
     lead = len(piece) - len(piece.lstrip(_EDGE_CHARS))
@@ -58,7 +61,7 @@ def split_lines(text: str) -> tuple[Span, ...]:
     """
     compiled = compiled_module()
     if compiled is not None:  # the same spans in one compiled pass
-        return tuple(Span(s, e, text[s:e]) for s, e in compiled.split_lines(text))
+        return tuple([_make_span(s, e, text[s:e]) for s, e in compiled.split_lines(text)])
     spans = []
     for m in _LINE.finditer(text):
         span = _strip(text, m.start(), m.end())

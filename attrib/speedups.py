@@ -5,12 +5,16 @@ is at hand, else absent. Every step has a pure-Python reference that gives the s
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Callable
 from types import ModuleType
+from typing import Any, TypeVar
 
-__all__ = ["backend", "compiled_module", "prepared"]
+__all__ = ["backend", "compiled_module", "maker", "prepared"]
+
+T = TypeVar("T")
 
 
 @functools.lru_cache(maxsize=1)
@@ -36,3 +40,18 @@ def prepared(module: ModuleType | None, setup: Callable[[ModuleType], None]) -> 
     if module is not None:
         setup(module)
     return module
+
+
+def maker(cls: type[T]) -> Callable[..., T]:
+    """A callable that builds ``cls(*values)`` from positional field values: for a frozen slots
+    dataclass, the compiled ``Maker``, which fills the slots without running the generated
+    ``__init__`` (one ``object.__setattr__`` call per field); ``cls`` itself without the
+    compiled module. Decided once, when the stage module is imported."""
+    module = compiled_module()
+    if module is None:
+        return cls
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if not all(f.init for f in fields):
+        raise TypeError(f"{cls.__name__} has fields outside __init__")
+    made: Any = module.Maker(cls, tuple(f.name for f in fields))
+    return made  # type: ignore[no-any-return]

@@ -19,6 +19,7 @@ from attrib.features import (
     build_records,
     context_matrix,
     hash_ngrams,
+    is_paragraph,
     lexicon,
 )
 from attrib.language import guess
@@ -222,3 +223,15 @@ def test_a_records_context_features_do_not_depend_on_the_other_records_scored_wi
         assert np.array_equal(context_matrix([record])[0], together[k])
     assert together[2, CONTEXT_FEATURES.index("has_host")] == 1.0
     assert together[0, CONTEXT_FEATURES.index("is_first")] == 1.0
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(["a", " ", "é", "Ж", "東", "ア", "한", "ก", "。"]), max_size=200
+    )
+)
+def test_a_paragraph_is_160_characters_or_64_of_which_half_in_a_script_without_spaces(text):
+    n = len(text)
+    dense = sum(ch in "東ア한ก" for ch in text)
+    assert is_paragraph(text) == (n >= 160 or (n >= 64 and dense * 2 >= n))

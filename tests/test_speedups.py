@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import pickle
 import shutil
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import attrib.compiled
 from attrib import domains, features, language, segment, speedups
 from attrib.detector import default_detector, training_records
 from attrib.features import _hash_ngrams_numpy, normalise_text
+from attrib.result import Segment
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -383,3 +386,86 @@ def test_compiled_line_splitting_equals_the_reference_on_any_text(pieces):
     with pytest.MonkeyPatch.context() as monkeypatch:
         got, reference = _lines_both_ways("".join(pieces), monkeypatch)
     assert got == reference
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        _ADDRESS_PIECES
+        | st.sampled_from(["HTTPS://x", "hTTp://", "wWW.", "Www．y", "[", " www", "httpſ://z"]),
+        max_size=12,
+    )
+)
+def test_urls_are_searched_for_only_from_where_one_can_start_with_the_same_matches(pieces):
+    text = "".join(pieces)
+    for module, repl in ((language, " "), (features, "§")):
+        start = module._url_start(text)
+        assert module._URL.search(text, 0, start + 2) is None or start < len(text)
+        assert language.sub_from(module._URL, text, repl, start) == module._URL.sub(repl, text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text() | st.lists(_ADDRESS_PIECES, max_size=12).map("".join))
+def test_lowering_with_digit_runs_folded_equals_the_regular_expression(text):
+    assert _compiled_module().lower_digits(text) == features._DIGITS.sub("0", text.lower())
+
+
+def test_lowering_with_digit_runs_folded_takes_only_text(compiled):
+    assert compiled.lower_digits("Page 12 of 345, ٣٤ Z") == "page 0 of 0, 0 z"
+    with pytest.raises(TypeError):
+        compiled.lower_digits(b"bytes")
+
+
+_MADE = [
+    (segment.Span, (3, 7, "text")),
+    (language.Guess, ("en", "Latn", 9, 2, (("en", 0.9), ("de", 0.1)))),
+    (Segment, (0, 4, "Body", "body", "en", False, 0.25)),
+]
+
+
+@pytest.mark.parametrize(("cls", "values"), _MADE)
+def test_a_maker_builds_what_the_dataclass_builds_and_it_stays_frozen(compiled, cls, values):
+    make = speedups.maker(cls)
+    assert isinstance(make, compiled.Maker)
+    made, plain = make(*values), cls(*values)
+    assert type(made) is cls and made == plain and repr(made) == repr(plain)
+    assert hash(made) == hash(plain) and dataclasses.astuple(made) == values
+    assert pickle.loads(pickle.dumps(made)) == plain
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(made, dataclasses.fields(cls)[0].name, None)
+    del make
+    assert made == plain  # the class outlives the maker
+
+
+def test_a_maker_refuses_calls_and_classes_it_cannot_build_exactly(compiled):
+    make = speedups.maker(segment.Span)
+    with pytest.raises(TypeError, match="takes 3 arguments"):
+        make(1, 2)
+    with pytest.raises(TypeError, match="positional"):
+        make(1, 2, text="x")
+
+    class Open:  # a __dict__
+        pass
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Checked:
+        n: int
+
+        def __post_init__(self) -> None:
+            if self.n < 0:
+                raise ValueError(self.n)
+
+    with pytest.raises(TypeError):
+        compiled.Maker(Open, ())
+    with pytest.raises(TypeError, match="__post_init__"):
+        compiled.Maker(Checked, ("n",))
+    with pytest.raises(TypeError):
+        compiled.Maker(segment.Span, ("start", "end"))  # a slot left unset
+    with pytest.raises(TypeError, match="twice"):
+        compiled.Maker(segment.Span, ("start", "end", "start"))
+    with pytest.raises(TypeError):
+        compiled.Maker(segment.Span, ("start", "end", "txt"))
+    with pytest.raises(TypeError):
+        compiled.Maker(segment.Span, ("start", "end", 3))
+    with pytest.raises(TypeError):
+        compiled.Maker(segment.Span, ["start", "end", "text"])
