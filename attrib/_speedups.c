@@ -431,6 +431,11 @@ done:
 #define MAX_SCRIPTS 64
 
 static unsigned char *script_ids = NULL; /* 1 + script index, 0 for a non-letter */
+static unsigned char *word_letters = NULL; /* is_word_letter of each code point of the table */
+
+static inline int is_word_letter(Py_UCS4 ch) {
+    return u_isalnum(ch) && !u_isdecimal(ch) && ch != '_';
+}
 static Py_ssize_t script_table_size = 0;
 static long long (*astral_ranges)[3] = NULL; /* (lo, hi, id) of letters beyond the table */
 static Py_ssize_t n_astral = 0;
@@ -449,7 +454,8 @@ static PyObject *set_scripts(PyObject *self, PyObject *args) {
     Py_ssize_t m = PyTuple_GET_SIZE(astral);
     long long(*ranges)[3] = calloc(m ? m : 1, sizeof *ranges);
     unsigned char *ids = malloc(table.len ? table.len : 1);
-    if (!ranges || !ids) {
+    unsigned char *words = malloc(table.len ? table.len : 1);
+    if (!ranges || !ids || !words) {
         PyErr_NoMemory();
         goto fail;
     }
@@ -471,9 +477,12 @@ static PyObject *set_scripts(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "bad script id in table");
             goto fail;
         }
+    for (Py_ssize_t c = 0; c < table.len; c++) words[c] = (unsigned char)is_word_letter((Py_UCS4)c);
     free(script_ids);
+    free(word_letters);
     free(astral_ranges);
     script_ids = ids;
+    word_letters = words;
     script_table_size = table.len;
     astral_ranges = ranges;
     n_astral = m;
@@ -484,6 +493,7 @@ static PyObject *set_scripts(PyObject *self, PyObject *args) {
 fail:
     free(ranges);
     free(ids);
+    free(words);
 done:
     PyBuffer_Release(&table);
     return result;
@@ -504,8 +514,8 @@ static inline int script_id(Py_UCS4 ch) {
     return n_scripts;
 }
 
-static inline int is_word_letter(Py_UCS4 ch) {
-    return u_isalnum(ch) && !u_isdecimal(ch) && ch != '_';
+static inline int word_letter(Py_UCS4 ch) {
+    return (Py_ssize_t)ch < script_table_size ? word_letters[ch] : is_word_letter(ch);
 }
 
 /* script_counts(texts, kana, hani) -> list of (best, letters, kana, tied, words) per text: the
@@ -537,18 +547,29 @@ static PyObject *script_counts(PyObject *self, PyObject *args) {
         long long words = 0;
         int in_word = 0;    /* inside a word's letters */
         int after_join = 0; /* just after an apostrophe or hyphen that follows a word's letter */
-        for (Py_ssize_t i = 0; i < len; i++) {
-            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-            counts[script_id(ch)]++;
-            if (is_word_letter(ch)) {
-                if (!in_word && !after_join) words++;
-                in_word = 1;
-                after_join = 0;
-            } else {
-                after_join = in_word && (ch == '\'' || ch == 0x2019 || ch == '-');
-                in_word = 0;
-            }
-        }
+#define COUNT_SCRIPTS(T)                                                                         \
+    do {                                                                                         \
+        const T *d = (const T *)data;                                                            \
+        for (Py_ssize_t i = 0; i < len; i++) {                                                   \
+            Py_UCS4 ch = d[i];                                                                   \
+            counts[script_id(ch)]++;                                                             \
+            if (word_letter(ch)) {                                                               \
+                if (!in_word && !after_join) words++;                                            \
+                in_word = 1;                                                                     \
+                after_join = 0;                                                                  \
+            } else {                                                                             \
+                after_join = in_word && (ch == '\'' || ch == 0x2019 || ch == '-');               \
+                in_word = 0;                                                                     \
+            }                                                                                    \
+        }                                                                                        \
+    } while (0)
+        if (kind == PyUnicode_1BYTE_KIND)
+            COUNT_SCRIPTS(Py_UCS1);
+        else if (kind == PyUnicode_2BYTE_KIND)
+            COUNT_SCRIPTS(Py_UCS2);
+        else
+            COUNT_SCRIPTS(Py_UCS4);
+#undef COUNT_SCRIPTS
         long long letters = 0, top = 0;
         int best = 0, tied = 0;
         for (int k = 1; k <= n_scripts; k++) {
@@ -576,7 +597,10 @@ done:
     return result;
 }
 
+static const unsigned char ASCII_TERMINAL[128] = {['.'] = 1, ['!'] = 1, ['?'] = 1};
+
 static inline int is_terminal(Py_UCS4 ch) {
+    if (ch < 128) return ASCII_TERMINAL[ch]; /* most characters: one load */
     switch (ch) {
     case '.': case '!': case '?': case 0x3002: case 0xFF01: case 0xFF1F: case 0x2026:
     case 0x061F: case 0x0964:
@@ -599,6 +623,21 @@ static int add_start(Py_ssize_t *starts, int *n_starts, Py_ssize_t i) {
         if (starts[k] == i) return 0;
     starts[(*n_starts)++] = i;
     return 1;
+}
+
+/* The code points text[from:to] into out, one loop per character width. */
+static void read_codes(PyObject *text, Py_ssize_t from, Py_ssize_t to, Py_UCS4 *out) {
+    const void *data = PyUnicode_DATA(text);
+    switch (PyUnicode_KIND(text)) {
+    case PyUnicode_1BYTE_KIND:
+        for (Py_ssize_t i = from; i < to; i++) out[i - from] = ((const Py_UCS1 *)data)[i];
+        break;
+    case PyUnicode_2BYTE_KIND:
+        for (Py_ssize_t i = from; i < to; i++) out[i - from] = ((const Py_UCS2 *)data)[i];
+        break;
+    default:
+        memcpy(out, (const Py_UCS4 *)data + from, (size_t)(to - from) * sizeof(Py_UCS4));
+    }
 }
 
 /* tail_starts(texts, classes, tail_min, tail_max, head_min, margin, keep) -> list of tuples:
@@ -628,28 +667,32 @@ static PyObject *tail_starts(PyObject *self, PyObject *args) {
     PyObject **items = PySequence_Fast_ITEMS(seq);
     PyObject *result = PyList_New(n);
     Buf found = {NULL, 0, 0, sizeof(Py_ssize_t)};
+    Buf codes = {NULL, 0, 0, sizeof(Py_UCS4)};
     if (!result) goto done;
     for (Py_ssize_t r = 0; r < n; r++) {
         PyObject *text = items[r];
-        int kind = PyUnicode_KIND(text);
-        const void *data = PyUnicode_DATA(text);
         Py_ssize_t len = PyUnicode_GET_LENGTH(text);
         Py_ssize_t first = len - tail_max - margin;
         if (first < 0) first = 0;
+        Py_ssize_t base = first > 0 ? first - 1 : 0; /* the characters read: base to len */
         found.len = 0;
-        if (buf_reserve(&found, 2 * (size_t)(len - first) + 1) < 0) {
+        if (buf_reserve(&found, 2 * (size_t)(len - first) + 1) < 0 ||
+            buf_reserve(&codes, (size_t)(len - base) + 1) < 0) {
             Py_CLEAR(result);
             goto done;
         }
         Py_ssize_t *starts = found.data;
+        const Py_UCS4 *u = codes.data;
+        read_codes(text, base, len, codes.data);
+#define AT(p) u[(p) - base]
         int n_starts = 0;
         /* After a sentence end, any closing quotes or brackets, and white space (_SENTENCE_END) */
         for (Py_ssize_t p = first; p < len; p++) {
-            if (!is_terminal(PyUnicode_READ(kind, data, p))) continue;
+            if (!is_terminal(AT(p))) continue;
             Py_ssize_t q = p + 1;
-            while (q < len && is_closer(PyUnicode_READ(kind, data, q))) q++;
+            while (q < len && is_closer(AT(q))) q++;
             Py_ssize_t w = q;
-            while (w < len && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, w))) w++;
+            while (w < len && Py_UNICODE_ISSPACE(AT(w))) w++;
             if (w > q && w < len) {
                 add_start(starts, &n_starts, w);
                 p = w - 1;
@@ -658,11 +701,10 @@ static PyObject *tail_starts(PyObject *self, PyObject *args) {
         /* Where the script class changes after a run of non-letters that ends in a space, the
          * new class not Latin (_SWITCH); ASCII text has no such change. */
         if (PyUnicode_MAX_CHAR_VALUE(text) > 127) {
-            int prev = first > 0 ? script_class[script_id(PyUnicode_READ(kind, data, first - 1))]
-                                 : 0;
+            int prev = first > 0 ? script_class[script_id(AT(first - 1))] : 0;
             Py_ssize_t p = first;
             while (p < len) {
-                int c = script_class[script_id(PyUnicode_READ(kind, data, p))];
+                int c = script_class[script_id(AT(p))];
                 if (c != 0 || prev == 0) {
                     prev = c;
                     p++;
@@ -670,14 +712,14 @@ static PyObject *tail_starts(PyObject *self, PyObject *args) {
                 }
                 Py_ssize_t q = p; /* a run of non-letters after a letter of class prev */
                 int next = 0;
-                while (q < len && (next = script_class[script_id(PyUnicode_READ(kind, data, q))]) == 0)
-                    q++;
-                if (q < len && next != prev && next >= 2 && PyUnicode_READ(kind, data, q - 1) == ' ')
+                while (q < len && (next = script_class[script_id(AT(q))]) == 0) q++;
+                if (q < len && next != prev && next >= 2 && AT(q - 1) == ' ')
                     add_start(starts, &n_starts, q);
                 prev = q < len ? next : 0;
                 p = q + 1;
             }
         }
+#undef AT
         /* Keep starts that leave a head and a tail of plausible length: the last `keep`. */
         int kept = 0;
         for (int k = 0; k < n_starts; k++) {
@@ -704,6 +746,7 @@ static PyObject *tail_starts(PyObject *self, PyObject *args) {
     }
 done:
     free(found.data);
+    free(codes.data);
     Py_DECREF(seq);
     return result;
 }

@@ -73,9 +73,10 @@ class CompiledModel:
         if self.scale is not None:
             ctx /= self.scale
         scores += ctx @ self.context_coef + self.intercept
-        scores -= scores.max(axis=1, keepdims=True)
+        # the ufuncs' own reductions: what .max() and .sum() call, past their Python wrappers
+        scores -= np.maximum.reduce(scores, axis=1, keepdims=True)
         np.exp(scores, out=scores)
-        scores /= scores.sum(axis=1, keepdims=True)
+        scores /= np.add.reduce(scores, axis=1, keepdims=True)
         return scores
 
     def _text_scores(self, texts: Sequence[str]) -> np.ndarray:
