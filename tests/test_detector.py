@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import attrib
 
@@ -272,3 +274,38 @@ def test_when_the_shared_langdetect_call_fails_each_article_detects_its_own(monk
     monkeypatch.setattr(detector, "detect_languages", refuse)
     out = detector.analyze_batch(detector.default_detector(), [seed_text, GLUED_FRENCH])
     assert out == [attrib.analyze(seed_text), attrib.analyze(GLUED_FRENCH)]
+
+
+def _first_outlet_name_one_by_one(text):
+    from attrib.detector import _outlet_names
+
+    for _name, pattern in _outlet_names():
+        if m := pattern.search(text):
+            return m.group(0)
+    return None
+
+
+_OUTLET_PIECES = st.sampled_from(
+    ["Reuters", "REUTERS", "reuters", "AFP", "Agence France-Presse", "dpa", "Süddeutsche Zeitung",
+     "SÜDDEUTSCHE ZEITUNG", "Associated Press", "The Associated Press", "Anadolu Ajansı",
+     "الجزيرة نت", "Российская газета", "Source: ", "Quelle: ", " / ", ".", "x", "_", "-", " ",
+     "İ", "ſ", "\u212a", "Reutersx", "xAFP", "1"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_OUTLET_PIECES, max_size=8))
+def test_the_outlet_a_footer_names_is_the_first_of_the_table_it_holds(pieces):
+    from attrib.detector import _outlet_name_in
+
+    text = "".join(pieces)
+    assert _outlet_name_in.__wrapped__(text) == _first_outlet_name_one_by_one(text)
+
+
+def test_every_outlet_name_is_found_as_written_in_any_case():
+    from attrib.detector import _outlet_name_in, _outlet_names
+
+    for name, _ in _outlet_names():
+        for written in (name, name.upper(), name.lower()):
+            text = f"Quelle: {written}."
+            assert _outlet_name_in.__wrapped__(text) == _first_outlet_name_one_by_one(text)
