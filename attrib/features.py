@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .domains import find_hosts
-from .language import Guess, _char_script, sub_from
+from .language import Guess, _char_script, _may_have_www, sub_from
 from .speedups import compiled_module, prepared
 
 __all__ = [
@@ -71,9 +71,9 @@ def is_paragraph(text: str) -> bool:
     n = len(text)
     if n >= PARAGRAPH_CHARS:
         return True
-    if n < PARAGRAPH_CHARS * 0.4 or text.isascii() or not _DENSE.search(text):
-        return False  # most lines hold no character of a dense script: no list of them made
-    return len(_DENSE.findall(text)) * 2 >= n
+    if n < PARAGRAPH_CHARS * 0.4 or text.isascii():
+        return False  # the dense scripts are not ASCII
+    return (n - len(_DENSE.sub("", text))) * 2 >= n  # dense characters, without a list of them
 
 
 # Words that often appear in syndication credits, in many languages (lowercase substrings).
@@ -333,6 +333,8 @@ def _url_start(text: str) -> int:
     none): five characters before the first "://", or at the first "www" and dot."""
     i = text.find("://")
     lo = len(text) if i < 0 else max(i - 5, 0)
+    if not _may_have_www(text):
+        return lo
     m = _WWW_DOT.search(text, 0, lo + 3)
     return m.start() if m and m.start() < lo else lo
 
