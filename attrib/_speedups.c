@@ -13,6 +13,7 @@
  *   lower_digits                  the last step of features.normalise_text
  *   Profiles                      langdetect's Detector (attrib.langdetect_compiled)
  *   Maker                         frozen slots dataclasses built without their __init__
+ *   csv_record_ends               where csv.reader's records end, in undecoded bytes
  *
  * Module state (the count array, the script table, the context layout, a lexicon's stamps) is
  * shared between calls: every entry point holds the GIL from start to end.
@@ -2553,6 +2554,78 @@ static PyTypeObject ProfilesType = {
     .tp_new = profiles_new,
 };
 
+/* ---- Where CSV records end, without decoding ----
+ *
+ * The csv module's reader (default dialect: ",", '"', doubled quotes, not strict) reading the
+ * lines of a file opened with newline="" ends a record at the end of a line (after "\n", "\r\n"
+ * or a lone "\r") unless the line ends inside a quoted field. Its other rules do not move that
+ * end: a quote opens a quoted field only at the start of a field, and a doubled quote inside one
+ * is a quote. All the characters that matter are ASCII, and no byte of a UTF-8 sequence of
+ * another character is, so the same ends are found in the undecoded bytes. */
+
+enum { CSV_FIELD_START, CSV_UNQUOTED, CSV_QUOTED, CSV_QUOTE_IN_QUOTED };
+
+/* csv_record_ends(buffer, final) -> list of int: the offset after each record that ends in
+ * buffer. A "\r" at the very end may be the first half of "\r\n", so the record it would end
+ * is left for more data unless final; with final, bytes after the last end are one more record,
+ * as the reader returns them at the end of the file. */
+static PyObject *csv_record_ends(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    int final;
+    if (!PyArg_ParseTuple(args, "y*p", &view, &final)) return NULL;
+    const unsigned char *b = view.buf;
+    Py_ssize_t n = view.len, last = 0;
+    PyObject *out = PyList_New(0);
+    if (!out) goto done;
+    int state = CSV_FIELD_START;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = b[i];
+        if (state == CSV_QUOTED) {
+            if (c == '"') state = CSV_QUOTE_IN_QUOTED;
+            continue;
+        }
+        if (c == '\n' || c == '\r') {
+            Py_ssize_t end = i + 1;
+            if (c == '\r') {
+                if (end == n && !final) break; /* "\r" or "\r\n": the next block says */
+                if (end < n && b[end] == '\n') end++;
+            }
+            PyObject *v = PyLong_FromSsize_t(end);
+            if (!v || PyList_Append(out, v) < 0) {
+                Py_XDECREF(v);
+                Py_CLEAR(out);
+                goto done;
+            }
+            Py_DECREF(v);
+            last = end;
+            i = end - 1;
+            state = CSV_FIELD_START;
+            continue;
+        }
+        if (c == ',') {
+            state = CSV_FIELD_START;
+        } else if (c == '"') {
+            state = state == CSV_FIELD_START       ? CSV_QUOTED
+                    : state == CSV_QUOTE_IN_QUOTED ? CSV_QUOTED
+                                                   : CSV_UNQUOTED;
+        } else {
+            state = CSV_UNQUOTED;
+        }
+    }
+    if (final && last < n) {
+        PyObject *v = PyLong_FromSsize_t(n);
+        if (!v || PyList_Append(out, v) < 0) {
+            Py_XDECREF(v);
+            Py_CLEAR(out);
+        } else {
+            Py_DECREF(v);
+        }
+    }
+done:
+    PyBuffer_Release(&view);
+    return out;
+}
+
 /* ---- Instances of frozen slots dataclasses without their __init__ ----
  *
  * A frozen dataclass's __init__ sets each field through object.__setattr__, one Python call per
@@ -2704,6 +2777,9 @@ static PyMethodDef methods[] = {
     {"plain_normalised", plain_normalised, METH_O,
      "plain_normalised(text) -> str or None: attrib.features.normalise_text(text) when the "
      "line holds nothing to mask, else None."},
+    {"csv_record_ends", csv_record_ends, METH_VARARGS,
+     "csv_record_ends(buffer, final) -> list of int: where the csv module's records end in "
+     "undecoded bytes."},
     {"lower_digits", lower_digits, METH_O,
      "lower_digits(text) -> str: text.lower() with each run of decimal digits made one '0'."},
     {NULL, NULL, 0, NULL},

@@ -200,8 +200,12 @@ class _Chunk:
     table: Any = None  # Parquet: a pyarrow RecordBatch
     notes: list[str] = field(default_factory=list)  # per-row read problems ("" when none)
     position: int | None = None  # bytes of the input file read so far, for the ETA
+    data: bytes | None = None  # CSV file: the chunk's records undecoded, read by a worker
+    count: int = 0  # how many records data holds
 
     def __len__(self) -> int:
+        if self.data is not None:
+            return self.count
         return self.table.num_rows if self.table is not None else len(self.rows or [])
 
 
@@ -259,6 +263,57 @@ def _read_csv(
                 rows, notes = [], []
         if rows or index == 0:
             yield _Chunk(index, header, rows=rows, notes=notes, position=position())
+
+
+_BLOCK = 1 << 23  # bytes read at a time when a CSV file is cut into chunks
+
+
+def _read_csv_bytes(
+    path: str, text_column: str, chunk_size: int, encoding_errors: str, record_ends: Any
+) -> Iterator[_Chunk]:
+    """:func:`_read_csv`'s chunks, cut from the file's bytes where the csv module's records end
+    (``record_ends``: the compiled ``csv_record_ends``) and left undecoded: the worker that
+    scores a chunk decodes and reads it (:func:`_work_csv`), so this process only cuts."""
+    with open(path, "rb") as f:
+        buf, offset, block = b"", 0, _BLOCK  # offset: where buf starts in the file
+        header: list[str] | None = None
+        index = 0
+        while True:
+            data = f.read(block)
+            final = not data
+            buf = buf + data if buf else data
+            start, count = 0, 0  # the chunk being filled: where it starts in buf, its records
+            for end in record_ends(buf, final):
+                if header is None:
+                    header = _csv_header(path, buf[:end], text_column, encoding_errors)
+                    start = end
+                    continue
+                count += 1
+                if count == chunk_size:
+                    yield _Chunk(index, header, data=buf[start:end], count=count,
+                                 position=offset + end)  # fmt: skip
+                    index += 1
+                    start, count = end, 0
+            if final:
+                if header is None:
+                    raise InputError(f"{path}: empty file, no header row")
+                if count or index == 0:
+                    yield _Chunk(index, header, data=buf[start:], count=count,
+                                 position=offset + len(buf))  # fmt: skip
+                return
+            # the records of an unfinished chunk are read again with the next block
+            buf, offset = buf[start:], offset + start
+            block = max(block, len(buf))  # a record longer than a block: read more at once
+
+
+def _csv_header(path: str, data: bytes, text_column: str, encoding_errors: str) -> list[str]:
+    try:
+        text = data.decode("utf-8-sig", encoding_errors)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, exc, 1) from None
+    header = next(csv.reader(io.StringIO(text, newline="")), [])
+    _check_columns(header, text_column, path)
+    return header
 
 
 def _decode_error(path: str, exc: UnicodeDecodeError, line: int) -> InputError:
@@ -490,6 +545,52 @@ def _work(texts: list[Any], max_chars: int, model_path: str | None, trust: bool)
     return _score_rows(_worker_detector(model_path, trust), texts, max_chars)
 
 
+def _with_notes(results: list[Row], notes: Sequence[str]) -> None:
+    """Put each row's read problem before its error message."""
+    for k, note in enumerate(notes):
+        if note:
+            res = results[k]
+            results[k] = res[:-1] + ((f"{note}; {res[-1]}" if res[-1] else note),)
+
+
+def _work_csv(
+    data: bytes,
+    count: int,
+    header: list[str],
+    text_column: str,
+    encoding_errors: str,
+    max_chars: int,
+    model_path: str | None,
+    trust: bool,
+) -> tuple[bytes, int, int, int]:
+    """Score a chunk of CSV records given undecoded: read them as :func:`_read_csv` reads a
+    file, score them, and return the chunk's output part (the CSV lines), its rows, syndicated
+    rows and errors."""
+    csv.field_size_limit(2**31 - 1)
+    stream = io.TextIOWrapper(
+        io.BytesIO(data), encoding="utf-8", errors=encoding_errors, newline=""
+    )
+    records = list(csv.reader(stream))  # a UnicodeDecodeError goes to the caller
+    if len(records) != count:
+        raise AssertionError(f"{count} records cut from the file, {len(records)} read")
+    width, j = len(header), header.index(text_column)
+    notes = []
+    for k, row in enumerate(records):
+        note = ""
+        if len(row) != width:
+            note = f"ragged row: {len(row)} fields, header has {width}"
+            records[k] = (row + [""] * width)[:width]
+        notes.append(note)
+    results = _work([row[j] for row in records], max_chars, model_path, trust)
+    _with_notes(results, notes)
+    lines = [
+        _csv_line([*row, *map(_csv_cell, res)]) for row, res in zip(records, results, strict=True)
+    ]
+    syndicated = sum(1 for r in results if r[1])
+    errors = sum(1 for r in results if r[-1])
+    return "".join(lines).encode("utf-8"), len(results), syndicated, errors
+
+
 # ---------------------------------------------------------------------------- the run
 
 
@@ -630,7 +731,10 @@ def score_file(
             shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
 
-    if fmt_in == "csv":
+    cut = _record_ends() if fmt_in == "csv" and _cuttable(input_path) else None
+    if cut is not None:
+        chunks = _read_csv_bytes(input_path, text_column, chunk_size, encoding_errors, cut)
+    elif fmt_in == "csv":
         chunks = _read_csv(input_path, text_column, chunk_size, encoding_errors)
     elif fmt_in == "jsonl":
         chunks = _read_jsonl(input_path, text_column, chunk_size, encoding_errors)
@@ -644,21 +748,32 @@ def score_file(
     parts: list[Path] = []
     rows_in = 0
 
-    def finish(chunk: _Chunk, results: list[Row]) -> None:
-        nonlocal header
-        for k, note in enumerate(chunk.notes):
-            if note:
-                res = results[k]
-                results[k] = res[:-1] + ((f"{note}; {res[-1]}" if res[-1] else note),)
-        if len(results) != len(chunk):
-            raise AssertionError(f"chunk {chunk.index}: {len(chunk)} rows in, {len(results)} out")
+    def finish(chunk: _Chunk, get: Callable[[], Any]) -> None:
+        try:
+            results = get()
+        except UnicodeDecodeError as exc:  # a worker decoded the chunk: the file says where
+            raise _decode_error(input_path, exc, 0) from None
         part = work / _part_name(chunk.index, fmt_out)
-        _write_part(chunk, results, fmt_out, part)
+        if chunk.data is not None:
+            lines, rows, syndicated, errors = results
+            if rows != len(chunk):
+                raise AssertionError(f"chunk {chunk.index}: {len(chunk)} rows in, {rows} out")
+            tmp = part.with_name(part.name + ".tmp")
+            tmp.write_bytes(lines)
+            tmp.replace(part)
+        else:
+            _with_notes(results, chunk.notes)
+            rows = len(results)
+            if rows != len(chunk):
+                raise AssertionError(f"chunk {chunk.index}: {len(chunk)} rows in, {rows} out")
+            _write_part(chunk, results, fmt_out, part)
+            syndicated = sum(1 for r in results if r[1])
+            errors = sum(1 for r in results if r[-1])
         done.add(chunk.index)
         _save_state(state_path, fingerprint, done)
-        summary.rows += len(results)
-        summary.syndicated += sum(1 for r in results if r[1])
-        summary.errors += sum(1 for r in results if r[-1])
+        summary.rows += rows
+        summary.syndicated += syndicated
+        summary.errors += errors
         summary.chunks += 1
         if on_chunk:
             on_chunk(chunk.index)
@@ -671,7 +786,7 @@ def score_file(
             )
         else:
             _worker_detector(model_path, trust)
-    pending: deque[tuple[_Chunk, Future[list[Row]]]] = deque()
+    pending: deque[tuple[_Chunk, Future[Any]]] = deque()
     try:
         for chunk in chunks:
             rows_in += len(chunk)
@@ -682,18 +797,24 @@ def score_file(
                 summary.resumed_chunks += 1
                 summary.rows += len(chunk)
                 continue
-            texts = _texts_of(chunk, text_column)
-            if pool is None:
-                finish(chunk, _work(texts, max_chars, model_path, trust))
+            if chunk.data is not None:
+                task: tuple[Any, ...] = (
+                    _work_csv, chunk.data, len(chunk), chunk.columns, text_column,
+                    encoding_errors, max_chars, model_path, trust,
+                )  # fmt: skip
             else:
-                pending.append((chunk, pool.submit(_work, texts, max_chars, model_path, trust)))
+                task = (_work, _texts_of(chunk, text_column), max_chars, model_path, trust)
+            if pool is None:
+                finish(chunk, functools.partial(*task))
+            else:
+                pending.append((chunk, pool.submit(*task)))
                 while len(pending) > 2 * jobs:  # bounded memory: a few chunks in flight
                     c, fut = pending.popleft()
-                    finish(c, fut.result())
+                    finish(c, fut.result)
             bar.update(summary.rows, chunk.position)
         while pending:
             c, fut = pending.popleft()
-            finish(c, fut.result())
+            finish(c, fut.result)
     finally:
         if executor is not None:  # the caller's: only this run's chunks are cancelled
             for _, fut in pending:
@@ -711,6 +832,19 @@ def score_file(
     summary.seconds = time.monotonic() - t0
     bar.update(summary.rows, total_bytes, final=True)
     return summary
+
+
+def _cuttable(path: str) -> bool:
+    """A CSV file this process can cut into chunks without reading it: a plain file, not
+    standard input or gzip."""
+    return path != "-" and not path.lower().endswith(".gz") and os.path.isfile(path)
+
+
+def _record_ends() -> Any:
+    from .speedups import compiled_module
+
+    compiled = compiled_module()
+    return None if compiled is None else compiled.csv_record_ends
 
 
 def _part_name(index: int, fmt: str) -> str:

@@ -250,3 +250,45 @@ def test_a_worker_process_loads_its_detector_once_and_hides_it_from_the_collecto
         assert batch._worker_detector(None, False) is batch._worker_detector(None, False)
     finally:
         gc.unfreeze()
+
+
+_TRICKY_CSV = (
+    b'id,text,note\r\n1,"A quoted text, with a comma\nand a line break",a\n'
+    b'2,"He said ""hi"" and left.\r\nNext line.",b\r'
+    b"3,bare text with \"a quote inside,c\n"
+    b"\n"
+    b"4,too,many,fields,here\n"
+    b'5,"quoted, then" text after the quote,z\n'
+    b"6,caf\xc3\xa9 \xe6\x9d\xb1\xe4\xba\xac nul\x00 byte,d\r\n"
+    b"7,no newline at the end,e"
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 1000])
+def test_csv_files_cut_undecoded_read_as_the_csv_module_reads_them(
+    tmp_path, monkeypatch, chunk_size
+):
+    from attrib import batch
+
+    if batch._record_ends() is None:
+        pytest.skip("the compiled module is not built")
+    src = tmp_path / "in.csv"
+    src.write_bytes(_TRICKY_CSV)
+    monkeypatch.setattr(batch, "_BLOCK", 7)  # records longer than a block, cut mid-"\r\n"
+    score_file(str(src), str(tmp_path / "cut.csv"), jobs=1, chunk_size=chunk_size, progress=False)
+    monkeypatch.setattr(batch, "_record_ends", lambda: None)  # the reader that decodes first
+    score_file(str(src), str(tmp_path / "read.csv"), jobs=1, chunk_size=chunk_size, progress=False)
+    assert (tmp_path / "cut.csv").read_bytes() == (tmp_path / "read.csv").read_bytes()
+    out = read_csv(tmp_path / "cut.csv")
+    assert len(out) == 8 and out.loc[3, "id"] == ""  # the blank line is a (ragged) row
+
+
+def test_a_header_only_or_empty_csv_file(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"id,text\n")
+    summary = score_file(str(src), str(tmp_path / "out.csv"), jobs=1, progress=False)
+    assert summary.rows == 0
+    assert read_csv(tmp_path / "out.csv").columns[-1] == "attrib_error"
+    src.write_bytes(b"")
+    with pytest.raises(InputError, match="empty file"):
+        score_file(str(src), str(tmp_path / "out2.csv"), jobs=1, progress=False)

@@ -469,3 +469,28 @@ def test_a_maker_refuses_calls_and_classes_it_cannot_build_exactly(compiled):
         compiled.Maker(segment.Span, ("start", "end", 3))
     with pytest.raises(TypeError):
         compiled.Maker(segment.Span, ["start", "end", "text"])
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    import io
+
+    return list(csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="")))
+
+
+_CSV_PIECES = st.sampled_from(
+    [",", '"', '""', "\r", "\n", "\r\n", "a", "é", "東", "\x00", " ", "x,y"]
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_CSV_PIECES, max_size=16), st.integers(0, 40))
+def test_csv_records_end_in_undecoded_bytes_where_the_csv_module_ends_them(pieces, cut):
+    data = "".join(pieces).encode()
+    ends = _compiled_module().csv_record_ends(data, True)
+    starts = [0, *ends][: len(ends)]
+    assert [_csv_rows(data[s:e]) for s, e in zip(starts, ends, strict=True)] == [
+        [row] for row in _csv_rows(data)
+    ]
+    # read in two blocks, the first block's records end where the whole file's do
+    first = _compiled_module().csv_record_ends(data[:cut], False)
+    assert first == ends[: len(first)] and all(e <= cut for e in first)
