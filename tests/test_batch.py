@@ -252,6 +252,23 @@ def test_a_worker_process_loads_its_detector_once_and_hides_it_from_the_collecto
         gc.unfreeze()
 
 
+def test_forked_workers_inherit_the_tables_the_parent_loaded(articles, tmp_path, monkeypatch):
+    import multiprocessing
+
+    from attrib import batch
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("workers are not forked here")
+    loaded = []
+    monkeypatch.setattr(batch, "_shared_tables", lambda *a: loaded.append(a))
+    src = tmp_path / "in.csv"
+    articles.head(4).to_csv(src, index=False)
+    score_file(str(src), str(tmp_path / "two.csv"), jobs=2, chunk_size=2, progress=False)
+    assert loaded == [(None, False)]  # once, before the pool starts
+    score_file(str(src), str(tmp_path / "one.csv"), jobs=1, progress=False)
+    assert len(loaded) == 1  # one job needs no pool
+
+
 _TRICKY_CSV = (
     b'id,text,note\r\n1,"A quoted text, with a comma\nand a line break",a\n'
     b'2,"He said ""hi"" and left.\r\nNext line.",b\r'
