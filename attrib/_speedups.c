@@ -1735,6 +1735,21 @@ static PyObject *plain_normalised(PyObject *self, PyObject *text) {
     return lowered_digits(text);
 }
 
+/* dense_count(text) -> int: the characters of features._DENSE (kana, CJK, Hangul, Thai). */
+static PyObject *dense_count(PyObject *self, PyObject *text) {
+    if (ready_str(text, "dense_count") < 0) return NULL;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), count = 0;
+    int kind = PyUnicode_KIND(text);
+    if (kind == PyUnicode_1BYTE_KIND) return PyLong_FromLong(0); /* all below U+0100 */
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        count += (ch >= 0x3040 && ch <= 0x30FF) || (ch >= 0x3400 && ch <= 0x9FFF) ||
+                 (ch >= 0xAC00 && ch <= 0xD7AF) || (ch >= 0x0E00 && ch <= 0x0E7F);
+    }
+    return PyLong_FromSsize_t(count);
+}
+
 static PyObject *lower_digits(PyObject *self, PyObject *text) {
     if (ready_str(text, "lower_digits") < 0) return NULL;
     return lowered_digits(text);
@@ -2780,6 +2795,8 @@ static PyMethodDef methods[] = {
     {"csv_record_ends", csv_record_ends, METH_VARARGS,
      "csv_record_ends(buffer, final) -> list of int: where the csv module's records end in "
      "undecoded bytes."},
+    {"dense_count", dense_count, METH_O,
+     "dense_count(text) -> int: how many characters of text attrib.features._DENSE matches."},
     {"lower_digits", lower_digits, METH_O,
      "lower_digits(text) -> str: text.lower() with each run of decimal digits made one '0'."},
     {NULL, NULL, 0, NULL},

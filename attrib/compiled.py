@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .features import Record, context_matrix, hash_ngrams, normalise_text
+from .features import Record, context_matrix, hash_ngrams, normalise_texts
 from .speedups import compiled_module
 
 __all__ = ["CompiledModel", "COMPILED_FORMAT"]
@@ -61,7 +61,7 @@ class CompiledModel:
         # Each distinct text is hashed once: a tail is scored in two readings of its language.
         rows: dict[str, int] = {}
         row_of = [rows.setdefault(r["text"], len(rows)) for r in records]
-        texts = [normalise_text(t) for t in rows]
+        texts = normalise_texts(rows)
         scores = self._compiled_text_scores(texts)
         if scores is None:
             scores = self._text_scores(texts)

@@ -507,7 +507,8 @@ def analyze_spans(
     footers = tuple(s for s in segments if s.kind == "footer")
     host = _source_host(footers)
     confidence = max(
-        [float(line_proba[:, detector._footer].max())] + [v[3] for v in split_at.values()]
+        [float(np.maximum.reduce(line_proba[:, detector._footer]))]
+        + [v[3] for v in split_at.values()]
     )
     return Attribution(
         language=final.article,

@@ -73,7 +73,9 @@ def is_paragraph(text: str) -> bool:
         return True
     if n < PARAGRAPH_CHARS * 0.4 or text.isascii():
         return False  # the dense scripts are not ASCII
-    return (n - len(_DENSE.sub("", text))) * 2 >= n  # dense characters, without a list of them
+    compiled = compiled_module()
+    dense = compiled.dense_count(text) if compiled else n - len(_DENSE.sub("", text))
+    return dense * 2 >= n
 
 
 # Words that often appear in syndication credits, in many languages (lowercase substrings).
@@ -359,6 +361,15 @@ def normalise_text(text: str) -> str:
     if compiled is not None:
         return compiled.lower_digits(text)
     return _DIGITS.sub("0", text.lower())
+
+
+def normalise_texts(texts: Iterable[str]) -> list[str]:
+    """:func:`normalise_text` of each text, the compiled path looked up once."""
+    compiled = compiled_module()
+    if compiled is None:
+        return [normalise_text(t) for t in texts]
+    plain = compiled.plain_normalised
+    return [p if (p := plain(t)) is not None else normalise_text(t) for t in texts]
 
 
 def build_records(

@@ -494,3 +494,31 @@ def test_csv_records_end_in_undecoded_bytes_where_the_csv_module_ends_them(piece
     # read in two blocks, the first block's records end where the whole file's do
     first = _compiled_module().csv_record_ends(data[:cut], False)
     assert first == ends[: len(first)] and all(e <= cut for e in first)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text()
+    | st.text(
+        alphabet=st.sampled_from(
+            [
+                "a",
+                "é",
+                "ก",
+                "\u0e7f",
+                "ア",
+                "東",
+                "한",
+                "\u30ff",
+                "\u3040",
+                "\u9fff",
+                "\ud7af",
+                "\uac00",
+                "。",
+                "😀",
+            ]
+        )
+    )
+)
+def test_dense_characters_are_counted_as_the_pattern_finds_them(text):
+    assert _compiled_module().dense_count(text) == len(features._DENSE.findall(text))
