@@ -1735,6 +1735,29 @@ static PyObject *plain_normalised(PyObject *self, PyObject *text) {
     return lowered_digits(text);
 }
 
+/* has_any(text, chars) -> bool: whether text holds one of chars; a text whose characters are all
+ * narrower than the least of chars is answered without reading it. */
+static PyObject *has_any(PyObject *self, PyObject *args) {
+    PyObject *text, *chars;
+    if (!PyArg_ParseTuple(args, "UU", &text, &chars)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(chars), len = PyUnicode_GET_LENGTH(text);
+    int ckind = PyUnicode_KIND(chars), kind = PyUnicode_KIND(text);
+    const void *cdata = PyUnicode_DATA(chars), *data = PyUnicode_DATA(text);
+    Py_UCS4 least = 0x10FFFF;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_UCS4 c = PyUnicode_READ(ckind, cdata, k);
+        if (c < least) least = c;
+    }
+    if (!n || PyUnicode_MAX_CHAR_VALUE(text) < least) Py_RETURN_FALSE;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch < least) continue;
+        for (Py_ssize_t k = 0; k < n; k++)
+            if (ch == PyUnicode_READ(ckind, cdata, k)) Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
 /* dense_count(text) -> int: the characters of features._DENSE (kana, CJK, Hangul, Thai). */
 static PyObject *dense_count(PyObject *self, PyObject *text) {
     if (ready_str(text, "dense_count") < 0) return NULL;
@@ -2795,6 +2818,8 @@ static PyMethodDef methods[] = {
     {"csv_record_ends", csv_record_ends, METH_VARARGS,
      "csv_record_ends(buffer, final) -> list of int: where the csv module's records end in "
      "undecoded bytes."},
+    {"has_any", has_any, METH_VARARGS,
+     "has_any(text, chars) -> bool: whether text holds one of the characters of chars."},
     {"dense_count", dense_count, METH_O,
      "dense_count(text) -> int: how many characters of text attrib.features._DENSE matches."},
     {"lower_digits", lower_digits, METH_O,

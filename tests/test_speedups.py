@@ -522,3 +522,9 @@ def test_csv_records_end_in_undecoded_bytes_where_the_csv_module_ends_them(piece
 )
 def test_dense_characters_are_counted_as_the_pattern_finds_them(text):
     assert _compiled_module().dense_count(text) == len(features._DENSE.findall(text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(), st.text(max_size=5))
+def test_has_any_answers_whether_a_text_holds_one_of_the_characters(text, chars):
+    assert _compiled_module().has_any(text, chars) == any(c in text for c in chars)
