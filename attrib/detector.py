@@ -376,7 +376,7 @@ def training_records(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[
     return records + tails, [*labels, *(labels[i] for i, _ in candidates)]
 
 
-_GC_BATCH_THRESHOLD = 20_000
+_GC_BATCH_THRESHOLD = 100_000
 _gc_lock = threading.Lock()
 _gc_users = 0
 _gc_saved = (0, 0, 0)
@@ -384,7 +384,7 @@ _gc_saved = (0, 0, 0)
 
 @contextlib.contextmanager
 def fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector's youngest pass after 20,000 new objects instead of
+    """Run the cyclic garbage collector's youngest pass after 100,000 new objects instead of
     Python's 700 while a batch of articles is analysed, then put the thresholds back.
 
     A batch keeps many objects alive (records, segments, results) and makes no cycles, so the

@@ -216,7 +216,7 @@ def test_a_batch_collects_cycles_less_often_and_puts_the_thresholds_back(monkeyp
     try:
         gc.set_threshold(700, 11, 12)
         attrib.analyze_many(_articles(seed_text))
-        assert set(seen) == {(20_000, 11, 12)} and gc.get_threshold() == (700, 11, 12)
+        assert set(seen) == {(100_000, 11, 12)} and gc.get_threshold() == (700, 11, 12)
         # batches in several threads at once: the thresholds come back when the last one ends
         threads = [
             threading.Thread(target=attrib.analyze_many, args=(_articles(seed_text),))
