@@ -2060,6 +2060,7 @@ static PyObject *context_matrix(PyObject *self, PyObject *args) {
     double *table = malloc(((size_t)n * width + 1) * sizeof(double));
     double *out = malloc(((size_t)n * layout.n_features + 1) * sizeof(double));
     PyObject *memo = PyDict_New(), *result = NULL;
+    Buf seen = {NULL, 0, 0, sizeof(double)}; /* each distinct text's own columns */
     if (!table || !out || !memo) {
         if (!PyErr_Occurred()) PyErr_NoMemory();
         goto done;
@@ -2075,9 +2076,14 @@ static PyObject *context_matrix(PyObject *self, PyObject *args) {
         for (int part = 0; part < 3; part++) { /* the text, the previous and the next line */
             PyObject *text = field(rec, part);
             if (!text) goto done;
-            PyObject *cues = PyDict_GetItemWithError(memo, text);
-            if (!cues) {
+            /* the memo maps a text to its row in seen: each distinct text's floats read once */
+            PyObject *at = PyDict_GetItemWithError(memo, text);
+            Py_ssize_t k;
+            if (at) {
+                k = PyLong_AsSsize_t(at);
+            } else {
                 if (PyErr_Occurred()) goto done;
+                PyObject *cues = NULL;
                 PyObject *known = PyDict_GetItemWithError(rec, key_cues); /* borrowed */
                 if (!known && PyErr_Occurred()) goto done;
                 if (known && PyDict_Check(known)) {
@@ -2087,19 +2093,35 @@ static PyObject *context_matrix(PyObject *self, PyObject *args) {
                 }
                 if (!cues) cues = PyObject_CallOneArg(cues_of, text);
                 if (!cues) goto done;
-                int bad = PyDict_SetItem(memo, text, cues);
-                Py_DECREF(cues); /* the memo holds it */
+                if (!PyTuple_Check(cues) || PyTuple_GET_SIZE(cues) != nt) {
+                    Py_DECREF(cues);
+                    PyErr_SetString(PyExc_ValueError,
+                                    "cues_of must return a tuple of n_text floats");
+                    goto done;
+                }
+                k = (Py_ssize_t)(seen.len / (size_t)nt);
+                if (buf_reserve(&seen, (size_t)nt) < 0) {
+                    Py_DECREF(cues);
+                    goto done;
+                }
+                double *dst = (double *)seen.data + seen.len;
+                for (int c = 0; c < nt; c++) {
+                    dst[c] = PyFloat_AsDouble(PyTuple_GET_ITEM(cues, c));
+                    if (dst[c] == -1.0 && PyErr_Occurred()) {
+                        Py_DECREF(cues);
+                        goto done;
+                    }
+                }
+                Py_DECREF(cues);
+                seen.len += (size_t)nt;
+                PyObject *index = PyLong_FromSsize_t(k);
+                if (!index) goto done;
+                int bad = PyDict_SetItem(memo, text, index);
+                Py_DECREF(index);
                 if (bad < 0) goto done;
             }
-            if (!PyTuple_Check(cues) || PyTuple_GET_SIZE(cues) != nt) {
-                PyErr_SetString(PyExc_ValueError, "cues_of must return a tuple of n_text floats");
-                goto done;
-            }
-            for (int c = 0; c < nt; c++) {
-                double v = PyFloat_AsDouble(PyTuple_GET_ITEM(cues, c));
-                if (v == -1.0 && PyErr_Occurred()) goto done;
-                row[part * nt + c] = v;
-            }
+            memcpy(row + part * nt, (const double *)seen.data + (size_t)k * nt,
+                   (size_t)nt * sizeof(double));
         }
         double i, cnt, before, after, letters, mixed;
         if (number(rec, 3, &i) < 0 || number(rec, 4, &cnt) < 0 || number(rec, 5, &before) < 0 ||
@@ -2145,6 +2167,7 @@ static PyObject *context_matrix(PyObject *self, PyObject *args) {
     result = PyByteArray_FromStringAndSize(
         (const char *)out, (Py_ssize_t)((size_t)n * layout.n_features * sizeof(double)));
 done:
+    free(seen.data);
     free(table);
     free(out);
     Py_XDECREF(memo);
