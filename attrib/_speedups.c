@@ -32,7 +32,18 @@
 static inline int ascii_letter(Py_UCS4 ch) { return (ch | 32) >= 'a' && (ch | 32) <= 'z'; }
 static inline int ascii_digit(Py_UCS4 ch) { return ch >= '0' && ch <= '9'; }
 static inline int u_isalpha(Py_UCS4 ch) { return ch < 128 ? ascii_letter(ch) : Py_UNICODE_ISALPHA(ch); }
-static inline int u_isdecimal(Py_UCS4 ch) { return ch < 128 ? ascii_digit(ch) : Py_UNICODE_ISDECIMAL(ch); }
+/* Decimal digits of the Basic Multilingual Plane, one bit each, filled when the module loads:
+ * most text outside ASCII is read a character at a time for digits. */
+static uint8_t bmp_decimal[0x10000 / 8];
+static void fill_bmp_decimal(void) {
+    for (Py_UCS4 c = 0; c < 0x10000; c++)
+        if (Py_UNICODE_ISDECIMAL(c)) bmp_decimal[c >> 3] |= (uint8_t)(1u << (c & 7));
+}
+static inline int u_isdecimal(Py_UCS4 ch) {
+    if (ch < 128) return ascii_digit(ch);
+    if (ch < 0x10000) return (bmp_decimal[ch >> 3] >> (ch & 7)) & 1;
+    return Py_UNICODE_ISDECIMAL(ch);
+}
 static inline int u_isdigit(Py_UCS4 ch) { return ch < 128 ? ascii_digit(ch) : Py_UNICODE_ISDIGIT(ch); }
 static inline int u_isupper(Py_UCS4 ch) { return ch < 128 ? ch >= 'A' && ch <= 'Z' : Py_UNICODE_ISUPPER(ch); }
 static inline int u_isalnum(Py_UCS4 ch) {
@@ -2976,6 +2987,7 @@ static int add_type(PyObject *m, PyTypeObject *type, const char *name) {
 }
 
 PyMODINIT_FUNC PyInit__speedups(void) {
+    fill_bmp_decimal();
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     if (add_type(m, &LexiconType, "Lexicon") < 0 || add_type(m, &ProfilesType, "Profiles") < 0 ||
