@@ -1746,113 +1746,6 @@ static PyObject *plain_normalised(PyObject *self, PyObject *text) {
     return lowered_digits(text);
 }
 
-/* ---- CSV lines as attrib.batch writes them ----
- *
- * csv_lines(rows, results) -> str: for each row and its result, batch._csv_line of the row's
- * fields followed by the result's cells (batch._csv_cell: a bool as true/false, a float as
- * format(value, ".6f")). A field is quoted, its quotes doubled, when it holds a quote; quoted when
- * it holds a comma, "\n" or "\r"; None is empty; a lone empty field is written "". */
-
-static int csv_put(Buf *out, PyObject *text) {
-    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    int quote = 0, quotes = 0;
-    for (Py_ssize_t i = 0; i < len; i++) {
-        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        if (ch == '"') quotes++;
-        else if (ch == ',' || ch == '\n' || ch == '\r') quote = 1;
-    }
-    if (buf_reserve(out, (size_t)len + (size_t)quotes + 2) < 0) return -1;
-    Py_UCS4 *o = (Py_UCS4 *)out->data + out->len;
-    size_t k = 0;
-    if (quote || quotes) o[k++] = '"';
-    for (Py_ssize_t i = 0; i < len; i++) {
-        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        if (ch == '"') o[k++] = '"';
-        o[k++] = ch;
-    }
-    if (quote || quotes) o[k++] = '"';
-    out->len += k;
-    return 0;
-}
-
-static int csv_put_ascii(Buf *out, const char *s) {
-    size_t n = strlen(s);
-    if (buf_reserve(out, n) < 0) return -1;
-    Py_UCS4 *o = (Py_UCS4 *)out->data + out->len;
-    for (size_t i = 0; i < n; i++) o[i] = (unsigned char)s[i];
-    out->len += n;
-    return 0;
-}
-
-/* One field: a cell of a result is converted first (cell = 1). */
-static int csv_field(Buf *out, PyObject *value, int cell) {
-    if (value == Py_None) return 0;
-    if (PyUnicode_Check(value)) return PyUnicode_READY(value) < 0 ? -1 : csv_put(out, value);
-    PyObject *text;
-    if (cell && PyBool_Check(value)) return csv_put_ascii(out, value == Py_True ? "true" : "false");
-    if (cell && PyFloat_Check(value)) {
-        PyObject *spec = PyUnicode_FromString(".6f");
-        if (!spec) return -1;
-        text = PyObject_Format(value, spec);
-        Py_DECREF(spec);
-    } else {
-        text = PyObject_Str(value);
-    }
-    if (!text) return -1;
-    int r = PyUnicode_READY(text) < 0 ? -1 : csv_put(out, text);
-    Py_DECREF(text);
-    return r;
-}
-
-static PyObject *csv_lines(PyObject *self, PyObject *args) {
-    PyObject *rows, *results;
-    if (!PyArg_ParseTuple(args, "OO", &rows, &results)) return NULL;
-    PyObject *rseq = PySequence_Fast(rows, "rows must be a sequence");
-    if (!rseq) return NULL;
-    PyObject *qseq = PySequence_Fast(results, "results must be a sequence");
-    if (!qseq) {
-        Py_DECREF(rseq);
-        return NULL;
-    }
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(rseq);
-    PyObject *out_obj = NULL;
-    Buf out = {NULL, 0, 0, sizeof(Py_UCS4)};
-    if (PySequence_Fast_GET_SIZE(qseq) != n) {
-        PyErr_SetString(PyExc_ValueError, "rows and results differ in length");
-        goto done;
-    }
-    for (Py_ssize_t r = 0; r < n; r++) {
-        PyObject *row = PySequence_Fast(PySequence_Fast_GET_ITEM(rseq, r), "a row must be a sequence");
-        if (!row) goto done;
-        PyObject *res = PySequence_Fast(PySequence_Fast_GET_ITEM(qseq, r), "a result must be a sequence");
-        if (!res) {
-            Py_DECREF(row);
-            goto done;
-        }
-        Py_ssize_t nf = PySequence_Fast_GET_SIZE(row), nc = PySequence_Fast_GET_SIZE(res);
-        size_t line_start = out.len;
-        int bad = 0;
-        for (Py_ssize_t k = 0; k < nf + nc && !bad; k++) {
-            if (k && csv_put_ascii(&out, ",") < 0) bad = 1;
-            else if (k < nf) bad = csv_field(&out, PySequence_Fast_GET_ITEM(row, k), 0) < 0;
-            else bad = csv_field(&out, PySequence_Fast_GET_ITEM(res, k - nf), 1) < 0;
-        }
-        Py_DECREF(row);
-        Py_DECREF(res);
-        if (bad) goto done;
-        if (nf + nc == 1 && out.len == line_start && csv_put_ascii(&out, "\"\"") < 0) goto done;
-        if (csv_put_ascii(&out, "\n") < 0) goto done;
-    }
-    out_obj = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out.data ? out.data : "", (Py_ssize_t)out.len);
-done:
-    free(out.data);
-    Py_DECREF(rseq);
-    Py_DECREF(qseq);
-    return out_obj;
-}
-
 /* has_any(text, chars) -> bool: whether text holds one of chars; a text whose characters are all
  * narrower than the least of chars is answered without reading it. */
 static PyObject *has_any(PyObject *self, PyObject *args) {
@@ -2959,8 +2852,6 @@ static PyMethodDef methods[] = {
     {"csv_record_ends", csv_record_ends, METH_VARARGS,
      "csv_record_ends(buffer, final) -> list of int: where the csv module's records end in "
      "undecoded bytes."},
-    {"csv_lines", csv_lines, METH_VARARGS,
-     "csv_lines(rows, results) -> str: attrib.batch's CSV lines of rows and their results."},
     {"has_any", has_any, METH_VARARGS,
      "has_any(text, chars) -> bool: whether text holds one of the characters of chars."},
     {"dense_count", dense_count, METH_O,

@@ -454,17 +454,9 @@ def _csv_line(fields: Sequence[Any]) -> str:
 
 
 def _csv_text(rows: Sequence[Sequence[Any]], results: Sequence[Row]) -> str:
-    """The CSV lines of rows with their results' cells after them: :func:`_csv_line` of each,
-    in one compiled pass when the module is built."""
-    from .speedups import compiled_module
-
-    if len(rows) != len(results):
-        raise AssertionError(f"{len(rows)} rows, {len(results)} results")
-    compiled = compiled_module()
-    if compiled is not None:
-        return compiled.csv_lines(rows, results)  # type: ignore[no-any-return]
+    """The CSV lines of rows with their results' cells after them (:func:`_csv_line` of each)."""
     return "".join(
-        _csv_line([*row, *map(_csv_cell, res)]) for row, res in zip(rows, results, strict=True)
+        [_csv_line([*row, *map(_csv_cell, res)]) for row, res in zip(rows, results, strict=True)]
     )
 
 

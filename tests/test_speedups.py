@@ -528,30 +528,3 @@ def test_dense_characters_are_counted_as_the_pattern_finds_them(text):
 @given(st.text(), st.text(max_size=5))
 def test_has_any_answers_whether_a_text_holds_one_of_the_characters(text, chars):
     assert _compiled_module().has_any(text, chars) == any(c in text for c in chars)
-
-
-_CELLS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.integers(),
-    st.text(alphabet=st.sampled_from(["a", ",", '"', "\n", "\r", " ", "é", "東", "😀", "\x00"])),
-)
-
-
-@settings(max_examples=1000, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.lists(st.one_of(st.none(), st.text(), st.integers()), max_size=3),
-            st.lists(_CELLS, max_size=3),
-        ),
-        max_size=4,
-    )
-)
-def test_compiled_csv_lines_are_the_lines_batch_writes(pairs):
-    from attrib.batch import _csv_cell, _csv_line
-
-    rows, results = [r for r, _ in pairs], [tuple(c) for _, c in pairs]
-    expected = "".join(_csv_line([*r, *map(_csv_cell, c)]) for r, c in pairs)
-    assert _compiled_module().csv_lines(rows, results) == expected
