@@ -602,6 +602,35 @@ def _work_csv(
     return _csv_text(records, results).encode("utf-8"), len(results), syndicated, errors
 
 
+def _work_csv_local(
+    path: str,
+    start: int,
+    end: int,
+    count: int,
+    header: list[str],
+    text_column: str,
+    encoding_errors: str,
+    max_chars: int,
+    model_path: str | None,
+    trust: bool,
+    part: str,
+) -> tuple[None, int, int, int]:
+    """:func:`_work_csv` for a worker process on the same machine: it reads its chunk from the
+    input file and writes the part file itself, so the chunk and its output do not travel
+    through pipes. Returns None in the place of the lines."""
+    with open(path, "rb") as f:
+        f.seek(start)
+        data = f.read(end - start)
+    lines, rows, syndicated, errors = _work_csv(
+        data, count, header, text_column, encoding_errors, max_chars, model_path, trust
+    )
+    target = Path(part)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(lines)
+    tmp.replace(target)
+    return None, rows, syndicated, errors
+
+
 # ---------------------------------------------------------------------------- the run
 
 
@@ -769,9 +798,10 @@ def score_file(
             lines, rows, syndicated, errors = results
             if rows != len(chunk):
                 raise AssertionError(f"chunk {chunk.index}: {len(chunk)} rows in, {rows} out")
-            tmp = part.with_name(part.name + ".tmp")
-            tmp.write_bytes(lines)
-            tmp.replace(part)
+            if lines is not None:  # else the worker wrote the part (_work_csv_local)
+                tmp = part.with_name(part.name + ".tmp")
+                tmp.write_bytes(lines)
+                tmp.replace(part)
         else:
             _with_notes(results, chunk.notes)
             rows = len(results)
@@ -810,8 +840,15 @@ def score_file(
                 summary.resumed_chunks += 1
                 summary.rows += len(chunk)
                 continue
-            if chunk.data is not None:
+            if chunk.data is not None and executor is None and pool is not None:
+                end = chunk.position or 0
                 task: tuple[Any, ...] = (
+                    _work_csv_local, input_path, end - len(chunk.data), end, len(chunk),
+                    chunk.columns, text_column, encoding_errors, max_chars, model_path, trust,
+                    str(work / _part_name(chunk.index, fmt_out)),
+                )  # fmt: skip
+            elif chunk.data is not None:
+                task = (
                     _work_csv, chunk.data, len(chunk), chunk.columns, text_column,
                     encoding_errors, max_chars, model_path, trust,
                 )  # fmt: skip

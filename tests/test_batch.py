@@ -309,3 +309,25 @@ def test_a_header_only_or_empty_csv_file(tmp_path):
     src.write_bytes(b"")
     with pytest.raises(InputError, match="empty file"):
         score_file(str(src), str(tmp_path / "out2.csv"), jobs=1, progress=False)
+
+
+def test_a_run_of_worker_processes_stopped_midway_resumes_byte_identical(articles, tmp_path):
+    src, ref, dst = tmp_path / "in.csv", tmp_path / "ref.csv", tmp_path / "out.csv"
+    articles.to_csv(src, index=False)
+    score_file(str(src), str(ref), jobs=1, chunk_size=5, progress=False)
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_two(index):
+        if index >= 1:
+            raise Stop
+
+    with pytest.raises(Stop):
+        score_file(
+            str(src), str(dst), jobs=2, chunk_size=5, progress=False, on_chunk=stop_after_two
+        )
+    assert not dst.exists()
+    summary = score_file(str(src), str(dst), jobs=2, chunk_size=5, progress=False, resume=True)
+    assert summary.resumed_chunks >= 2 and summary.rows == len(articles)
+    assert dst.read_bytes() == ref.read_bytes()
