@@ -252,10 +252,7 @@ def _read_csv(
             except csv.Error as exc:
                 raise InputError(f"{path}: line {reader.line_num}: not valid CSV: {exc}") from None
             line += 1
-            note = ""
-            if len(row) != width:
-                note = f"ragged row: {len(row)} fields, header has {width}"
-                row = (row + [""] * width)[:width]
+            row, note = _fitted(row, width)
             rows.append(row)
             notes.append(note)
             if len(rows) >= chunk_size:
@@ -315,6 +312,13 @@ def _csv_header(path: str, data: bytes, text_column: str, encoding_errors: str) 
     header = next(csv.reader(io.StringIO(text, newline="")), [])
     _check_columns(header, text_column, path)
     return header
+
+
+def _fitted(row: list[str], width: int) -> tuple[list[str], str]:
+    """A CSV row padded or cut to the header's width, and a note when it was ragged."""
+    if len(row) == width:
+        return row, ""
+    return (row + [""] * width)[:width], f"ragged row: {len(row)} fields, header has {width}"
 
 
 def _decode_error(path: str, exc: UnicodeDecodeError, line: int) -> InputError:
@@ -460,11 +464,19 @@ def _csv_text(rows: Sequence[Sequence[Any]], results: Sequence[Row]) -> str:
     )
 
 
-def _write_part(chunk: _Chunk, results: list[Row], fmt: str, path: Path) -> None:
+def _put(path: Path, data: bytes) -> None:
+    """Write a part: to a temporary name, then renamed, so a part on disk is always whole."""
     tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _write_part(chunk: _Chunk, results: list[Row], fmt: str, path: Path) -> None:
     if fmt == "csv":
-        tmp.write_bytes(_csv_text(chunk.rows or [], results).encode("utf-8"))
-    elif fmt == "jsonl":
+        _put(path, _csv_text(chunk.rows or [], results).encode("utf-8"))
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    if fmt == "jsonl":
         with tmp.open("w", encoding="utf-8") as f:
             for row, res in zip(chunk.rows or [], results, strict=True):
                 record = dict(row[0])
@@ -590,10 +602,7 @@ def _work_csv(
     width, j = len(header), header.index(text_column)
     notes = []
     for k, row in enumerate(records):
-        note = ""
-        if len(row) != width:
-            note = f"ragged row: {len(row)} fields, header has {width}"
-            records[k] = (row + [""] * width)[:width]
+        records[k], note = _fitted(row, width)
         notes.append(note)
     results = _work([row[j] for row in records], max_chars, model_path, trust)
     _with_notes(results, notes)
@@ -624,10 +633,7 @@ def _work_csv_local(
     lines, rows, syndicated, errors = _work_csv(
         data, count, header, text_column, encoding_errors, max_chars, model_path, trust
     )
-    target = Path(part)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_bytes(lines)
-    tmp.replace(target)
+    _put(Path(part), lines)
     return None, rows, syndicated, errors
 
 
@@ -799,9 +805,7 @@ def score_file(
             if rows != len(chunk):
                 raise AssertionError(f"chunk {chunk.index}: {len(chunk)} rows in, {rows} out")
             if lines is not None:  # else the worker wrote the part (_work_csv_local)
-                tmp = part.with_name(part.name + ".tmp")
-                tmp.write_bytes(lines)
-                tmp.replace(part)
+                _put(part, lines)
         else:
             _with_notes(results, chunk.notes)
             rows = len(results)
