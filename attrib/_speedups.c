@@ -14,6 +14,7 @@
  *   Profiles                      langdetect's Detector (attrib.langdetect_compiled)
  *   Maker                         frozen slots dataclasses built without their __init__
  *   csv_record_ends               where csv.reader's records end, in undecoded bytes
+ *   dense_count, has_any          features.is_paragraph's count, langdetect's Vietnamese check
  *
  * Module state (the count array, the script table, the context layout, a lexicon's stamps) is
  * shared between calls: every entry point holds the GIL from start to end.
