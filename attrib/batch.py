@@ -579,8 +579,13 @@ def _with_notes(results: list[Row], notes: Sequence[str]) -> None:
             results[k] = res[:-1] + ((f"{note}; {res[-1]}" if res[-1] else note),)
 
 
+def _tally(results: Sequence[Row]) -> tuple[int, int, int]:
+    """Rows, syndicated rows and rows with an error."""
+    return len(results), sum(1 for r in results if r[1]), sum(1 for r in results if r[-1])
+
+
 def _work_csv(
-    data: bytes,
+    source: bytes | tuple[str, int, int],
     count: int,
     header: list[str],
     text_column: str,
@@ -588,13 +593,24 @@ def _work_csv(
     max_chars: int,
     model_path: str | None,
     trust: bool,
-) -> tuple[bytes, int, int, int]:
+    part: str | None = None,
+) -> tuple[bytes | None, int, int, int]:
     """Score a chunk of CSV records given undecoded: read them as :func:`_read_csv` reads a
     file, score them, and return the chunk's output part (the CSV lines), its rows, syndicated
-    rows and errors."""
+    rows and errors.
+
+    ``source`` is the records' bytes, or (file, start, end) for a worker process on the same
+    machine, which reads them from the file; given ``part``, it writes the part there itself and
+    returns None in the place of the lines, so neither travels through a pipe.
+    """
+    if isinstance(source, tuple):
+        path, start, end = source
+        with open(path, "rb") as f:
+            f.seek(start)
+            source = f.read(end - start)
     csv.field_size_limit(2**31 - 1)
     stream = io.TextIOWrapper(
-        io.BytesIO(data), encoding="utf-8", errors=encoding_errors, newline=""
+        io.BytesIO(source), encoding="utf-8", errors=encoding_errors, newline=""
     )
     records = list(csv.reader(stream))  # a UnicodeDecodeError goes to the caller
     if len(records) != count:
@@ -606,35 +622,11 @@ def _work_csv(
         notes.append(note)
     results = _work([row[j] for row in records], max_chars, model_path, trust)
     _with_notes(results, notes)
-    syndicated = sum(1 for r in results if r[1])
-    errors = sum(1 for r in results if r[-1])
-    return _csv_text(records, results).encode("utf-8"), len(results), syndicated, errors
-
-
-def _work_csv_local(
-    path: str,
-    start: int,
-    end: int,
-    count: int,
-    header: list[str],
-    text_column: str,
-    encoding_errors: str,
-    max_chars: int,
-    model_path: str | None,
-    trust: bool,
-    part: str,
-) -> tuple[None, int, int, int]:
-    """:func:`_work_csv` for a worker process on the same machine: it reads its chunk from the
-    input file and writes the part file itself, so the chunk and its output do not travel
-    through pipes. Returns None in the place of the lines."""
-    with open(path, "rb") as f:
-        f.seek(start)
-        data = f.read(end - start)
-    lines, rows, syndicated, errors = _work_csv(
-        data, count, header, text_column, encoding_errors, max_chars, model_path, trust
-    )
-    _put(Path(part), lines)
-    return None, rows, syndicated, errors
+    lines = _csv_text(records, results).encode("utf-8")
+    if part is not None:
+        _put(Path(part), lines)
+        return None, *_tally(results)
+    return lines, *_tally(results)
 
 
 # ---------------------------------------------------------------------------- the run
@@ -802,18 +794,15 @@ def score_file(
         part = work / _part_name(chunk.index, fmt_out)
         if chunk.data is not None:
             lines, rows, syndicated, errors = results
-            if rows != len(chunk):
-                raise AssertionError(f"chunk {chunk.index}: {len(chunk)} rows in, {rows} out")
-            if lines is not None:  # else the worker wrote the part (_work_csv_local)
-                _put(part, lines)
         else:
             _with_notes(results, chunk.notes)
-            rows = len(results)
-            if rows != len(chunk):
-                raise AssertionError(f"chunk {chunk.index}: {len(chunk)} rows in, {rows} out")
+            rows, syndicated, errors = _tally(results)
+        if rows != len(chunk):
+            raise AssertionError(f"chunk {chunk.index}: {len(chunk)} rows in, {rows} out")
+        if chunk.data is None:
             _write_part(chunk, results, fmt_out, part)
-            syndicated = sum(1 for r in results if r[1])
-            errors = sum(1 for r in results if r[-1])
+        elif lines is not None:  # else the worker wrote the part itself (_work_csv)
+            _put(part, lines)
         done.add(chunk.index)
         _save_state(state_path, fingerprint, done)
         summary.rows += rows
@@ -844,17 +833,16 @@ def score_file(
                 summary.resumed_chunks += 1
                 summary.rows += len(chunk)
                 continue
-            if chunk.data is not None and executor is None and pool is not None:
+            if chunk.data is not None:
+                # attrib's own workers read the chunk from the file and write its part
+                local = executor is None and pool is not None
                 end = chunk.position or 0
                 task: tuple[Any, ...] = (
-                    _work_csv_local, input_path, end - len(chunk.data), end, len(chunk),
-                    chunk.columns, text_column, encoding_errors, max_chars, model_path, trust,
-                    str(work / _part_name(chunk.index, fmt_out)),
-                )  # fmt: skip
-            elif chunk.data is not None:
-                task = (
-                    _work_csv, chunk.data, len(chunk), chunk.columns, text_column,
-                    encoding_errors, max_chars, model_path, trust,
+                    _work_csv,
+                    (input_path, end - len(chunk.data), end) if local else chunk.data,
+                    len(chunk), chunk.columns, text_column, encoding_errors, max_chars,
+                    model_path, trust,
+                    str(work / _part_name(chunk.index, fmt_out)) if local else None,
                 )  # fmt: skip
             else:
                 task = (_work, _texts_of(chunk, text_column), max_chars, model_path, trust)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .domains import find_hosts
-from .language import Guess, _char_script, _may_have_www, sub_from
+from .language import Guess, _char_script, sub_from, url_start
 from .speedups import compiled_module, prepared
 
 __all__ = [
@@ -327,18 +327,12 @@ def lexicon() -> Lexicon:
     return Lexicon(cues)
 
 
-_WWW_DOT = re.compile(r"[wW]{3}[.．。]")  # "www" in any case, as _URL reads it
+_WWW_DOT = re.compile(r"[wW]{3}[.．。]")  # "www" and a dot, as _URL reads them
 
 
 def _url_start(text: str) -> int:
-    """Where the first match of :data:`_URL` can start at the earliest (``len(text)``: there is
-    none): five characters before the first "://", or at the first "www" and dot."""
-    i = text.find("://")
-    lo = len(text) if i < 0 else max(i - 5, 0)
-    if not _may_have_www(text):
-        return lo
-    m = _WWW_DOT.search(text, 0, lo + 3)
-    return m.start() if m and m.start() < lo else lo
+    """Where the first match of :data:`_URL` can start at the earliest (``len(text)``: none)."""
+    return url_start(text, _WWW_DOT, links=False)
 
 
 def normalise_text(text: str) -> str:
@@ -352,6 +346,20 @@ def normalise_text(text: str) -> str:
     compiled = compiled_module()
     if compiled is not None and (plain := compiled.plain_normalised(text)) is not None:
         return plain  # a line with nothing to mask: lowercased, digits made 0, in one pass
+    return _normalised_masked(text, compiled)
+
+
+def normalise_texts(texts: Iterable[str]) -> list[str]:
+    """:func:`normalise_text` of each text, the compiled path looked up once."""
+    compiled = compiled_module()
+    if compiled is None:
+        return [_normalised_masked(t, None) for t in texts]
+    plain = compiled.plain_normalised
+    return [p if (p := plain(t)) is not None else _normalised_masked(t, compiled) for t in texts]
+
+
+def _normalised_masked(text: str, compiled: Any) -> str:
+    """:func:`normalise_text` of a line that may hold something to mask."""
     text = sub_from(_URL, text, "§", _url_start(text))
     if "@" in text:
         text = _EMAIL.sub("¤", text)
@@ -359,17 +367,8 @@ def normalise_text(text: str) -> str:
     for h in reversed(hosts):
         text = text[: h.start] + "§" + text[h.end :]
     if compiled is not None:
-        return compiled.lower_digits(text)
+        return compiled.lower_digits(text)  # type: ignore[no-any-return]
     return _DIGITS.sub("0", text.lower())
-
-
-def normalise_texts(texts: Iterable[str]) -> list[str]:
-    """:func:`normalise_text` of each text, the compiled path looked up once."""
-    compiled = compiled_module()
-    if compiled is None:
-        return [normalise_text(t) for t in texts]
-    plain = compiled.plain_normalised
-    return [p if (p := plain(t)) is not None else normalise_text(t) for t in texts]
 
 
 def build_records(

@@ -7,7 +7,8 @@ here from the installed ``langdetect`` package as its ``DetectorFactory.load_pro
 of a floating-point sum). The character normalisation table is built from langdetect's own
 Unicode blocks and character lists, and the generator starts from CPython's ``random.Random``
 seeded as a seeded factory seeds it. The URL, e-mail and Vietnamese steps of
-``Detector.append`` run here, with langdetect's own patterns, on the texts they can change.
+``Detector.append`` run here, with langdetect's own patterns (the Vietnamese one behind a
+compiled check for its characters), on the texts they can change.
 
 ``tests/test_langdetect_compiled.py`` holds the answers equal to plain langdetect's.
 """

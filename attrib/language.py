@@ -137,17 +137,18 @@ def script_marks(text: str) -> str:
 _WWW_DOT = re.compile(r"[wW]{3}\.")  # "www." in any case, as _URL reads it
 
 
-def _url_start(text: str) -> int:
-    """Where the first match of :data:`_URL` can start at the earliest (``len(text)``: there is
-    none): five characters before the first "://", at the first "www.", or at the first "[" of
-    a text with a "](" ."""
+def url_start(text: str, www: re.Pattern[str], links: bool) -> int:
+    """Where the first match of a URL pattern can start at the earliest (``len(text)``: there
+    is none): five characters before the first "://", at the first match of ``www`` (the
+    pattern's "www" and its dots), or, with ``links``, at the first "[" of a text with a "](" .
+    """
     i = text.find("://")
     lo = len(text) if i < 0 else max(i - 5, 0)
-    if "](" in text and 0 <= (j := text.find("[")) < lo:
+    if links and "](" in text and 0 <= (j := text.find("[")) < lo:
         lo = j
     if not _may_have_www(text):
         return lo
-    m = _WWW_DOT.search(text, 0, lo + 3)
+    m = www.search(text, 0, lo + 3)
     return m.start() if m and m.start() < lo else lo
 
 
@@ -178,7 +179,7 @@ def mask(text: str) -> str:
     compiled = compiled_module()
     if compiled is not None and compiled.plain_mask(text):
         return text  # one compiled pass says no pattern below can match
-    text = sub_from(_URL, text, " ", _url_start(text))
+    text = sub_from(_URL, text, " ", url_start(text, _WWW_DOT, links=True))
     if "@" in text:
         text = _EMAIL.sub(" ", text)
     if not _DOT_LETTER.search(text):
