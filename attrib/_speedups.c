@@ -1,7 +1,8 @@
 /* attrib._speedups: compiled versions of hot feature steps.
  *
  * Each function gives exactly the answer of its pure-Python reference (tests/test_speedups.py
- * holds them equal; `make sanitize` runs them under AddressSanitizer and UBSan); the package
+ * holds them equal; `make sanitize` runs them under AddressSanitizer and UBSan), but for
+ * class_proba, whose dot products may differ from the BLAS's in the last bits; the package
  * works without this module, and attrib.speedups says which is in use.
  *
  *   hash_ngrams, text_scores      features.hash_ngrams, compiled.CompiledModel._text_scores
@@ -9,6 +10,7 @@
  *   split_lines, tail_starts      segment.split_lines, segment.tail_starts
  *   Lexicon, line_cues            features.Lexicon, features._own_features
  *   set_context_layout, context_matrix   features.context_matrix
+ *   class_proba, best_kinds       CompiledModel.predict_proba's last steps, Detector._kinds
  *   plain_mask, plain_normalised  the common case of language.mask, features.normalise_text
  *   lower_digits                  the last step of features.normalise_text
  *   Profiles                      langdetect's Detector (attrib.langdetect_compiled)
@@ -2080,6 +2082,164 @@ done:
     return result;
 }
 
+/* ---- The model's last steps: class probabilities and each segment's kind ---- */
+
+/* A C-contiguous float64 buffer; its length must be a multiple of unit doubles (and exactly
+ * unit doubles when exact). -1 with an exception naming it otherwise. */
+static int double_view(PyObject *obj, Py_buffer *view, Py_ssize_t unit, int exact,
+                       const char *what) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    Py_ssize_t n = view->len / (Py_ssize_t)sizeof(double);
+    if (strcmp(view->format, "d") != 0 || view->len % (Py_ssize_t)sizeof(double) ||
+        (unit > 0 && n % unit) || (exact && n != unit)) {
+        PyBuffer_Release(view);
+        view->obj = NULL;
+        PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous float64 array of %s%zd values",
+                     what, exact ? "" : "a multiple of ", unit);
+        return -1;
+    }
+    return 0;
+}
+
+#define MAX_CLASSES 64
+
+/* class_proba(text_scores, row_of, ctx, mean, scale, coef, intercept) -> bytearray of float64
+ * (len(row_of), n_classes): CompiledModel.predict_proba after its n-gram scores. Record r reads
+ * text_scores[row_of[r]] and its context row ctx[r], standardised ((x - mean) / scale, either
+ * None to skip), times coef (n_context, n_classes), plus intercept; then the softmax, the row's
+ * maximum taken off first, its sum as numpy's add.reduce adds it. The dot products add in column
+ * order, not in the BLAS's blocked order, so they may differ from numpy's in the last bits. */
+static PyObject *class_proba(PyObject *self, PyObject *args) {
+    PyObject *scores_o, *rows_o, *ctx_o, *mean_o, *scale_o, *coef_o, *icpt_o;
+    if (!PyArg_ParseTuple(args, "OOOOOOO", &scores_o, &rows_o, &ctx_o, &mean_o, &scale_o,
+                          &coef_o, &icpt_o))
+        return NULL;
+    Py_buffer iv = {0}, kv = {0}, cv = {0}, sv = {0}, mv = {0}, scv = {0};
+    PyObject *rows = NULL, *result = NULL;
+    double *out = NULL, *x = NULL;
+    if (double_view(icpt_o, &iv, 0, 0, "intercept") < 0) goto done;
+    Py_ssize_t nc = iv.len / (Py_ssize_t)sizeof(double);
+    if (nc < 1 || nc > MAX_CLASSES) {
+        PyErr_Format(PyExc_ValueError, "between 1 and %d classes, not %zd", MAX_CLASSES, nc);
+        goto done;
+    }
+    if (double_view(coef_o, &kv, nc, 0, "coef") < 0) goto done;
+    Py_ssize_t nk = kv.len / (Py_ssize_t)sizeof(double) / nc;
+    if (nk < 1) {
+        PyErr_SetString(PyExc_ValueError, "coef has no rows");
+        goto done;
+    }
+    if (double_view(ctx_o, &cv, nk, 0, "ctx") < 0 || double_view(scores_o, &sv, nc, 0, "text_scores") < 0)
+        goto done;
+    if (mean_o != Py_None && double_view(mean_o, &mv, nk, 1, "mean") < 0) goto done;
+    if (scale_o != Py_None && double_view(scale_o, &scv, nk, 1, "scale") < 0) goto done;
+    Py_ssize_t n = cv.len / (Py_ssize_t)sizeof(double) / nk;
+    Py_ssize_t n_texts = sv.len / (Py_ssize_t)sizeof(double) / nc;
+    rows = PySequence_Fast(rows_o, "row_of must be a sequence of int");
+    if (!rows) goto done;
+    if (PySequence_Fast_GET_SIZE(rows) != n) {
+        PyErr_Format(PyExc_ValueError, "row_of has %zd items for %zd context rows",
+                     PySequence_Fast_GET_SIZE(rows), n);
+        goto done;
+    }
+    out = malloc(((size_t)n * nc + 1) * sizeof(double));
+    x = malloc(((size_t)nk + 1) * sizeof(double));
+    if (!out || !x) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const double *scores = sv.buf, *ctx = cv.buf, *coef = kv.buf, *icpt = iv.buf;
+    const double *mean = mv.obj ? mv.buf : NULL, *scale = scv.obj ? scv.buf : NULL;
+    PyObject **items = PySequence_Fast_ITEMS(rows);
+    for (Py_ssize_t r = 0; r < n; r++) {
+        Py_ssize_t t = PyLong_AsSsize_t(items[r]);
+        if (t == -1 && PyErr_Occurred()) goto done;
+        if (t < 0 || t >= n_texts) {
+            PyErr_Format(PyExc_IndexError, "row_of[%zd] = %zd is not a row of text_scores", r, t);
+            goto done;
+        }
+        const double *c = ctx + (size_t)r * nk;
+        for (Py_ssize_t k = 0; k < nk; k++) {
+            double v = c[k];
+            if (mean) v -= mean[k];
+            if (scale) v /= scale[k];
+            x[k] = v;
+        }
+        double *o = out + (size_t)r * nc;
+        const double *ts = scores + (size_t)t * nc;
+        for (Py_ssize_t j = 0; j < nc; j++) {
+            double dot = x[0] * coef[j];
+            for (Py_ssize_t k = 1; k < nk; k++) dot += x[k] * coef[k * nc + j];
+            o[j] = ts[j] + (dot + icpt[j]);
+        }
+        double top = o[0]; /* numpy's maximum: a NaN wins */
+        for (Py_ssize_t j = 0; j < nc; j++) {
+            if (isnan(o[j])) {
+                top = o[j];
+                break;
+            }
+            if (o[j] > top) top = o[j];
+        }
+        for (Py_ssize_t j = 0; j < nc; j++) o[j] = exp(o[j] - top);
+        double sum = o[0] + pairwise_sum(o + 1, nc - 1, 1);
+        for (Py_ssize_t j = 0; j < nc; j++) o[j] /= sum;
+    }
+    result = PyByteArray_FromStringAndSize((const char *)out,
+                                           (Py_ssize_t)((size_t)n * nc * sizeof(double)));
+done:
+    free(out);
+    free(x);
+    Py_XDECREF(rows);
+    if (iv.obj) PyBuffer_Release(&iv);
+    if (kv.obj) PyBuffer_Release(&kv);
+    if (cv.obj) PyBuffer_Release(&cv);
+    if (sv.obj) PyBuffer_Release(&sv);
+    if (mv.obj) PyBuffer_Release(&mv);
+    if (scv.obj) PyBuffer_Release(&scv);
+    return result;
+}
+
+/* best_kinds(proba, footer, threshold, classes) -> list of (class, probability): Detector._kinds.
+ * A row is the footer class when its footer probability reaches the threshold, else the first
+ * likeliest other class (numpy's argmax: the first NaN, if any, wins). */
+static PyObject *best_kinds(PyObject *self, PyObject *args) {
+    PyObject *proba_o, *classes;
+    Py_ssize_t footer;
+    double threshold;
+    if (!PyArg_ParseTuple(args, "OndO!", &proba_o, &footer, &threshold, &PyTuple_Type, &classes))
+        return NULL;
+    Py_ssize_t nc = PyTuple_GET_SIZE(classes);
+    if (nc < 1 || footer < 0 || footer >= nc) {
+        PyErr_SetString(PyExc_ValueError, "footer must index a non-empty tuple of classes");
+        return NULL;
+    }
+    Py_buffer pv = {0};
+    if (double_view(proba_o, &pv, nc, 0, "proba") < 0) return NULL;
+    Py_ssize_t n = pv.len / (Py_ssize_t)sizeof(double) / nc;
+    const double *proba = pv.buf;
+    PyObject *out = PyList_New(n);
+    for (Py_ssize_t r = 0; out && r < n; r++) {
+        const double *p = proba + (size_t)r * nc;
+        Py_ssize_t best = footer;
+        if (!(p[footer] >= threshold)) {
+            double top = footer == 0 ? -1.0 : p[0];
+            best = 0;
+            for (Py_ssize_t j = 0; j < nc && !isnan(top); j++) {
+                double v = j == footer ? -1.0 : p[j];
+                if (v > top || isnan(v)) {
+                    top = v;
+                    best = j;
+                }
+            }
+        }
+        PyObject *pair = Py_BuildValue("(Od)", PyTuple_GET_ITEM(classes, best), p[best]);
+        if (!pair) Py_CLEAR(out);
+        else PyList_SET_ITEM(out, r, pair);
+    }
+    PyBuffer_Release(&pv);
+    return out;
+}
+
 /* ---- Language identification: langdetect's Detector, bit for bit ----
  *
  * langdetect 1.0.9's detector.Detector (append, cleaning_text, _extract_ngrams, _detect_block,
@@ -2843,6 +3003,12 @@ static PyMethodDef methods[] = {
     {"context_matrix", context_matrix, METH_VARARGS,
      "context_matrix(records, cues_of) -> bytearray of float64 (len(records), n_features): "
      "attrib.features.context_matrix."},
+    {"class_proba", class_proba, METH_VARARGS,
+     "class_proba(text_scores, row_of, ctx, mean, scale, coef, intercept) -> bytearray of "
+     "float64 (len(row_of), n_classes): attrib.compiled.CompiledModel.predict_proba's last steps."},
+    {"best_kinds", best_kinds, METH_VARARGS,
+     "best_kinds(proba, footer, threshold, classes) -> list of (class, probability): "
+     "attrib.detector.Detector._kinds."},
     {"split_lines", split_lines, METH_O,
      "split_lines(text) -> list of (start, end): attrib.segment.split_lines's spans."},
     {"plain_mask", plain_mask, METH_O,

@@ -63,11 +63,15 @@ class CompiledModel:
         row_of = [rows.setdefault(r["text"], len(rows)) for r in records]
         texts = normalise_texts(rows)
         scores = self._compiled_text_scores(texts)
-        if scores is None:
-            scores = self._text_scores(texts)
+        ctx = context_matrix(records)  # a new array: scaled in place
+        compiled = compiled_module()
+        if scores is not None and compiled is not None:
+            # the rest in one pass too: the numpy steps below cost more than their arithmetic
+            flat = compiled.class_proba(scores, row_of, ctx, *self._finish_arrays)
+            return np.frombuffer(flat, dtype=np.float64).reshape(len(records), -1)
+        scores = self._text_scores(texts)
         if len(rows) < len(records):
             scores = scores[np.array(row_of, dtype=np.intp)]
-        ctx = context_matrix(records)  # a new array: scaled in place
         if self.mean is not None:
             ctx -= self.mean
         if self.scale is not None:
@@ -113,6 +117,14 @@ class CompiledModel:
         if out is None:
             return None
         return np.frombuffer(out, dtype=np.float64).reshape(len(texts), weights.shape[1] - 1)
+
+    @functools.cached_property
+    def _finish_arrays(self) -> tuple[np.ndarray | None, ...]:
+        """mean, scale, context_coef and intercept as the compiled pass reads them."""
+        return tuple(
+            None if a is None else np.ascontiguousarray(a, dtype=np.float64)
+            for a in (self.mean, self.scale, self.context_coef, self.intercept)
+        )
 
     @functools.cached_property
     def _compiled_arrays(self) -> tuple[np.ndarray | None, np.ndarray]:

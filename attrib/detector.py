@@ -33,12 +33,13 @@ from .language import (
 )
 from .result import Attribution, Segment
 from .segment import Span, all_tail_starts, split_lines
-from .speedups import maker
+from .speedups import compiled_module, maker
 
 __all__ = ["Detector", "default_detector", "analyze_batch", "analyze_spans"]
 
 
 _make_segment = maker(Segment)  # Segment(...), without the dataclass __init__ when compiled
+_make_attribution = maker(Attribution)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +174,7 @@ class Detector:
         classes = [str(c) for c in model.classes_]
         self._footer = classes.index("footer")
         self._classes = classes
+        self._class_names = tuple(classes)
 
     def analyze(self, text: str) -> Attribution:
         """Analyse one article; see :func:`attrib.analyze`."""
@@ -217,6 +219,14 @@ class Detector:
     def _kinds(self, proba: np.ndarray) -> list[tuple[str, float]]:
         """Each row's kind and its probability: a footer from the footer threshold, else the
         likelier of the other kinds."""
+        compiled = compiled_module()
+        if compiled is not None:
+            return compiled.best_kinds(  # type: ignore[no-any-return]
+                np.ascontiguousarray(proba, dtype=np.float64),
+                self._footer,
+                self.footer_threshold,
+                self._class_names,
+            )
         rest = proba.copy()
         rest[:, self._footer] = -1.0
         best = np.where(
@@ -510,15 +520,15 @@ def analyze_spans(
         [float(np.maximum.reduce(line_proba[:, detector._footer]))]
         + [v[3] for v in split_at.values()]
     )
-    return Attribution(
-        language=final.article,
-        is_syndicated=bool(footers),
-        source_domain=host.domain if host else None,
-        source_host=host.written if host else None,
-        source_name=None if host or not footers else source_name(footers),
-        confidence=round(confidence, 6),
-        segments=segments,
-        text=text,
+    return _make_attribution(
+        final.article,  # language
+        bool(footers),  # is_syndicated
+        host.domain if host else None,  # source_domain
+        host.written if host else None,  # source_host
+        None if host or not footers else source_name(footers),  # source_name
+        round(confidence, 6),  # confidence
+        segments,
+        text,
     )
 
 

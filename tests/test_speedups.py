@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 import attrib
 import attrib.compiled
+import attrib.detector
 from attrib import domains, features, language, segment, speedups
 from attrib.detector import default_detector, training_records
 from attrib.features import _hash_ngrams_numpy, normalise_text
-from attrib.result import Segment
+from attrib.result import Attribution, Segment
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -299,14 +300,7 @@ def test_a_cut_outside_the_line_is_refused(compiled):
 
 
 def test_the_context_matrix_in_one_compiled_pass_equals_the_reference(compiled, monkeypatch):
-    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
-        docs: dict[str, list[dict[str, str]]] = {}
-        for r in csv.DictReader(f):
-            docs.setdefault(r["doc_id"], []).append(r)
-    records = []
-    for rows in list(docs.values())[::7]:
-        recs, _ = training_records([r["text"] for r in rows], [r["label"] for r in rows])
-        records += recs
+    records = _training_records(7)
     assert len(records) > 2000
     assert sum("cues" in r for r in records) > 300  # lines and pieces whose cues came in one pass
     monkeypatch.setattr(features, "compiled_module", lambda: compiled)
@@ -319,6 +313,142 @@ def test_the_context_matrix_in_one_compiled_pass_equals_the_reference(compiled, 
     assert np.array_equal(
         features.context_matrix([]), np.zeros((0, len(features.CONTEXT_FEATURES)))
     )
+
+
+def _training_records(every: int) -> list[dict]:
+    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
+        docs: dict[str, list[dict[str, str]]] = {}
+        for r in csv.DictReader(f):
+            docs.setdefault(r["doc_id"], []).append(r)
+    records = []
+    for rows in list(docs.values())[::every]:
+        recs, _ = training_records([r["text"] for r in rows], [r["label"] for r in rows])
+        records += recs
+    return records
+
+
+def test_class_probabilities_in_one_compiled_pass_equal_numpys_but_for_the_last_bits(
+    model, monkeypatch
+):
+    records = _training_records(5)
+    records += [dict(r, language="xx", mixed=True) for r in records[::3]]  # repeated texts
+    got = model.predict_proba(records)
+    monkeypatch.setattr(attrib.compiled, "compiled_module", lambda: None)
+    reference = model.predict_proba(records)
+    assert got.shape == reference.shape == (len(records), len(model.classes_))
+    np.testing.assert_allclose(got, reference, rtol=0, atol=1e-12)
+    assert np.array_equal(got.argmax(axis=1), reference.argmax(axis=1))
+    assert model.predict_proba([]).shape == (0, len(model.classes_))
+
+
+def _softmax_reference(scores, row_of, ctx, mean, scale, coef, intercept):
+    ctx = ctx.copy()
+    if mean is not None:
+        ctx -= mean
+    if scale is not None:
+        ctx /= scale
+    s = scores[np.array(row_of, dtype=np.intp)] + (ctx @ coef + intercept)
+    s = np.exp(s - s.max(axis=1, keepdims=True))
+    return s / s.sum(axis=1, keepdims=True)
+
+
+_FLOATS = st.floats(-30, 30, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 5),
+    st.integers(1, 9),
+    st.integers(0, 6),
+    st.booleans(),
+    st.booleans(),
+    st.data(),
+)
+def test_class_probabilities_follow_the_models_arithmetic_for_any_numbers(
+    n_classes, n_context, n_texts, with_mean, with_scale, data
+):
+    def array(*shape, values=_FLOATS):
+        size = int(np.prod(shape))
+        return np.array(data.draw(st.lists(values, min_size=size, max_size=size))).reshape(shape)
+
+    scores = array(n_texts, n_classes)
+    row_of = data.draw(st.lists(st.integers(0, n_texts - 1), max_size=8)) if n_texts else []
+    ctx = array(len(row_of), n_context)
+    mean = array(n_context) if with_mean else None
+    scale = array(n_context, values=st.floats(0.1, 10)) if with_scale else None
+    coef, intercept = array(n_context, n_classes), array(n_classes)
+    flat = _compiled_module().class_proba(scores, row_of, ctx, mean, scale, coef, intercept)
+    got = np.frombuffer(flat, dtype=np.float64).reshape(len(row_of), n_classes)
+    expected = _softmax_reference(scores, row_of, ctx, mean, scale, coef, intercept)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
+
+
+def test_class_probabilities_refuse_arrays_that_do_not_fit(compiled):
+    ok = dict(
+        scores=np.zeros((2, 3)),
+        row_of=[0, 1],
+        ctx=np.zeros((2, 4)),
+        mean=None,
+        scale=None,
+        coef=np.zeros((4, 3)),
+        intercept=np.zeros(3),
+    )
+    assert len(compiled.class_proba(*ok.values())) == 2 * 3 * 8
+    for name, bad, error in [
+        ("row_of", [0, 2], IndexError),
+        ("row_of", [0, -1], IndexError),
+        ("row_of", [0], ValueError),
+        ("row_of", [0, "1"], TypeError),
+        ("ctx", np.zeros((2, 5)), ValueError),
+        ("mean", np.zeros(3), ValueError),
+        ("scale", np.zeros(5), ValueError),
+        ("coef", np.zeros((4, 2)), ValueError),
+        ("scores", np.zeros((2, 3), dtype=np.float32), ValueError),
+        ("ctx", np.zeros((4, 2)).T, ValueError),  # not C-contiguous
+        ("intercept", np.zeros(0), ValueError),
+    ]:
+        with pytest.raises(error):
+            compiled.class_proba(*{**ok, name: bad}.values())
+
+
+_PROBA = st.sampled_from([0.0, 0.2, 0.25, 0.5, 0.5000001, 0.75, 1.0])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.integers(1, 4).flatmap(
+        lambda c: st.tuples(
+            st.just(c),
+            st.integers(0, c - 1),
+            st.lists(st.lists(_PROBA, min_size=c, max_size=c), max_size=6),
+        )
+    ),
+    st.sampled_from([0.0, 0.5, 0.75, 1.5]),
+)
+def test_each_segments_kind_is_chosen_as_numpy_chooses_it(case, threshold):
+    n_classes, footer, rows = case
+    detector = _detector_with(n_classes, footer, threshold)
+    proba = np.array(rows, dtype=np.float64).reshape(len(rows), n_classes)
+    got = detector._kinds(proba)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(attrib.detector, "compiled_module", lambda: None)
+        assert got == detector._kinds(proba)
+
+
+def test_a_nan_probability_picks_its_class_as_numpys_argmax_does(compiled, monkeypatch):
+    detector = _detector_with(3, 2, 0.5)
+    proba = np.array([[0.1, np.nan, 0.2], [np.nan, 0.5, 0.1], [0.3, 0.3, np.nan]])
+    got = [kind for kind, _ in detector._kinds(proba)]
+    monkeypatch.setattr(attrib.detector, "compiled_module", lambda: None)
+    assert got == [kind for kind, _ in detector._kinds(proba)] == ["c1", "c0", "c0"]
+
+
+def _detector_with(n_classes: int, footer: int, threshold: float):
+    detector = object.__new__(attrib.detector.Detector)
+    detector._classes = [f"c{k}" for k in range(n_classes)]
+    detector._class_names = tuple(detector._classes)
+    detector._footer, detector.footer_threshold = footer, threshold
+    return detector
 
 
 def _masked_both_ways(texts, monkeypatch):
@@ -420,6 +550,7 @@ _MADE = [
     (segment.Span, (3, 7, "text")),
     (language.Guess, ("en", "Latn", 9, 2, (("en", 0.9), ("de", 0.1)))),
     (Segment, (0, 4, "Body", "body", "en", False, 0.25)),
+    (Attribution, ("en", True, "argaam.com", "www.argaam.com", None, 0.9, (), "Body")),
 ]
 
 
