@@ -6,6 +6,7 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import QUICK_FIT
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
@@ -46,16 +47,16 @@ def test_unfitted_pipeline_raises_not_fitted_error(xy):
 
 def test_grid_search_and_cross_val_score_work(xy):
     X, y, groups = xy
-    search = GridSearchCV(build_pipeline(), {"clf__C": [0.5, 2.0]}, cv=GroupKFold(2))
+    search = GridSearchCV(build_pipeline(**QUICK_FIT), {"clf__C": [0.5, 2.0]}, cv=GroupKFold(2))
     search.fit(X, y, groups=groups)
     assert search.best_params_["clf__C"] in (0.5, 2.0)
-    scores = cross_val_score(build_pipeline(), X, y, groups=groups, cv=GroupKFold(2))
+    scores = cross_val_score(build_pipeline(**QUICK_FIT), X, y, groups=groups, cv=GroupKFold(2))
     assert scores.shape == (2,) and (scores > 0.7).all()
 
 
 def test_pickle_round_trip_predicts_the_same(xy):
     X, y, _ = xy
-    pipe = build_pipeline().fit(X, y)
+    pipe = build_pipeline(**QUICK_FIT).fit(X, y)
     again = pickle.loads(pickle.dumps(pipe))
     np.testing.assert_array_equal(pipe.predict_proba(X[:20]), again.predict_proba(X[:20]))
 
@@ -123,7 +124,7 @@ def test_hasher_rejects_bad_parameters():
 
 def test_compiled_probabilities_equal_predict_proba(xy):
     X, y, _ = xy
-    pipe = build_pipeline().fit(X, y)
+    pipe = build_pipeline(**QUICK_FIT).fit(X, y)
     fast = probability_function(pipe)
     assert fast != pipe.predict_proba
     np.testing.assert_allclose(fast(X), pipe.predict_proba(X), rtol=0, atol=1e-7)
@@ -131,16 +132,18 @@ def test_compiled_probabilities_equal_predict_proba(xy):
 
 def test_other_estimators_keep_their_own_predict_proba(xy):
     X, y, _ = xy
-    search = GridSearchCV(build_pipeline(), {"clf__C": [1.0]}, cv=2).fit(X[:400], y[:400])
+    search = GridSearchCV(build_pipeline(**QUICK_FIT), {"clf__C": [1.0]}, cv=2).fit(
+        X[:400], y[:400]
+    )
     assert probability_function(search) == search.predict_proba
-    pipe = build_pipeline(features__text__tfidf__norm="l1").fit(X[:400], y[:400])
+    pipe = build_pipeline(features__text__tfidf__norm="l1", **QUICK_FIT).fit(X[:400], y[:400])
     assert probability_function(pipe) == pipe.predict_proba
 
 
 def test_compiled_probabilities_follow_feature_union_weights(xy):
     X, y, _ = xy
     weights = {"text": 0.5, "context": 2.0}
-    pipe = build_pipeline(features__transformer_weights=weights).fit(X[:400], y[:400])
+    pipe = build_pipeline(features__transformer_weights=weights, **QUICK_FIT).fit(X[:400], y[:400])
     fast = probability_function(pipe)
     assert fast != pipe.predict_proba
     np.testing.assert_allclose(fast(X[:200]), pipe.predict_proba(X[:200]), rtol=0, atol=1e-7)

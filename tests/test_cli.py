@@ -81,10 +81,14 @@ def test_train_then_evaluate(capsys, tmp_path, small_frame):
     data = tmp_path / "small.csv"
     small_frame.to_csv(data, index=False)
     model = tmp_path / "out" / "m.joblib"
-    assert main(["train", str(data), "-o", str(model), "--quiet", "--holdout", "0.2"]) == 0
+    assert (
+        main(["train", str(data), "-o", str(model), "--quiet", "--holdout", "0.2", "--tol", "1e-4"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "wrote" in out and "footer F1" in out
-    assert (tmp_path / "out" / "m.card.json").is_file()
+    card = json.loads((tmp_path / "out" / "m.card.json").read_text(encoding="utf-8"))
+    assert card["params"]["clf__tol"] == 1e-4
     assert main(["evaluate", str(data), "--model", str(model), "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert metrics["footer"]["f1"] > 0.8
@@ -95,6 +99,17 @@ def test_train_on_bad_labels_is_an_error_with_exit_1(capsys, tmp_path):
     data.write_text("doc_id,text,label\na,Hello,footnote\n", encoding="utf-8")
     assert main(["train", str(data), "-o", str(tmp_path / "m.joblib")]) == 1
     assert "unknown label 'footnote'" in capsys.readouterr().err
+
+
+def test_a_tolerance_that_is_not_above_zero_is_an_error_before_training(capsys, tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("doc_id,text,label\na,Hello,body\na,Source: x.com,footer\n", encoding="utf-8")
+    for tol in ("0", "-1", "nan"):
+        assert main(["train", str(data), "-o", str(tmp_path / "m.joblib"), "--tol", tol]) == 1
+        assert "--tol must be above 0" in capsys.readouterr().err
+        assert main(["evaluate", str(data), "--group-split", "--tol", tol]) == 1
+        assert "--tol must be above 0" in capsys.readouterr().err
+    assert not (tmp_path / "m.joblib").exists()
 
 
 def test_usage_errors_exit_2():
@@ -126,7 +141,10 @@ def test_label_sheet_then_train_on_the_sheet(capsys, tmp_path, small_frame, seed
         rows["label"]
     )
     model = tmp_path / "from-sheet.joblib"
-    assert main(["train", str(sheet), "-o", str(model), "--quiet", "--holdout", "0"]) == 0
+    assert (
+        main(["train", str(sheet), "-o", str(model), "--quiet", "--holdout", "0", "--tol", "1e-4"])
+        == 0
+    )
     capsys.readouterr()
     assert (
         main(
@@ -177,7 +195,22 @@ def test_label_sheet_names_a_missing_text_column(capsys, tmp_path):
 def test_evaluate_group_split_cross_validates(capsys, tmp_path, small_frame):
     data = tmp_path / "small.csv"
     small_frame.to_csv(data, index=False)
-    assert main(["evaluate", str(data), "--group-split", "--folds", "2", "--json", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                str(data),
+                "--group-split",
+                "--folds",
+                "2",
+                "--json",
+                "--quiet",
+                "--tol",
+                "1e-4",
+            ]
+        )
+        == 0
+    )
     metrics = json.loads(capsys.readouterr().out)
     assert metrics["split"] == "group" and len(metrics["folds"]) == 2
     assert metrics["documents"] == small_frame["doc_id"].nunique()
@@ -187,7 +220,17 @@ def test_evaluate_group_split_cross_validates(capsys, tmp_path, small_frame):
 def test_evaluate_writes_each_segments_prediction_beside_its_label(capsys, tmp_path, small_frame):
     data, table = tmp_path / "small.csv", tmp_path / "out" / "predictions.csv"
     small_frame.to_csv(data, index=False)
-    args = ["evaluate", str(data), "--group-split", "--folds", "2", "--json", "--quiet"]
+    args = [
+        "evaluate",
+        str(data),
+        "--group-split",
+        "--folds",
+        "2",
+        "--json",
+        "--quiet",
+        "--tol",
+        "1e-4",
+    ]
     assert main([*args, "--predictions", str(table)]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert "predictions" not in metrics

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import QUICK_FIT
 
 import attrib
 from attrib.errors import DataSchemaError
@@ -112,7 +113,7 @@ def test_write_table_failures_are_input_errors_and_leave_nothing(tmp_path):
 
 
 def test_two_trainings_give_the_same_predictions(small_frame, small_model, seed_text):
-    again = attrib.train(small_frame, holdout=0)
+    again = attrib.train(small_frame, holdout=0, params=QUICK_FIT)
     a = attrib.analyze(seed_text, model=small_model)
     b = attrib.analyze(seed_text, model=again)
     assert a.to_dict() == b.to_dict()
@@ -139,8 +140,8 @@ def test_evaluate_reports_per_class_per_language_confusion_and_domains(small_fra
 def test_cross_validation_in_parallel_equals_one_process(small_frame):
     from attrib.training import cross_validate
 
-    one = cross_validate(small_frame, split="group", folds=2, jobs=1)
-    two = cross_validate(small_frame, split="group", folds=2, jobs=2)
+    one = cross_validate(small_frame, split="group", folds=2, jobs=1, params=QUICK_FIT)
+    two = cross_validate(small_frame, split="group", folds=2, jobs=2, params=QUICK_FIT)
     assert one == two
     assert set(one["folds"]) == {"fold0", "fold1"} and one["footer"]["support"] > 0
 
