@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -192,35 +193,9 @@ def test_label_sheet_names_a_missing_text_column(capsys, tmp_path):
     assert "no column 'text'" in capsys.readouterr().err
 
 
-def test_evaluate_group_split_cross_validates(capsys, tmp_path, small_frame):
-    data = tmp_path / "small.csv"
-    small_frame.to_csv(data, index=False)
-    assert (
-        main(
-            [
-                "evaluate",
-                str(data),
-                "--group-split",
-                "--folds",
-                "2",
-                "--json",
-                "--quiet",
-                "--tol",
-                "1e-4",
-            ]
-        )
-        == 0
-    )
-    metrics = json.loads(capsys.readouterr().out)
-    assert metrics["split"] == "group" and len(metrics["folds"]) == 2
-    assert metrics["documents"] == small_frame["doc_id"].nunique()
-    assert metrics["footer"]["f1"] > 0.5
-
-
-def test_evaluate_writes_each_segments_prediction_beside_its_label(capsys, tmp_path, small_frame):
-    data, table = tmp_path / "small.csv", tmp_path / "out" / "predictions.csv"
-    small_frame.to_csv(data, index=False)
-    args = [
+def _group_split_quickly(data: Path) -> list[str]:
+    """`attrib evaluate` arguments for a 2-fold group split with quick fits, as JSON."""
+    return [
         "evaluate",
         str(data),
         "--group-split",
@@ -231,7 +206,22 @@ def test_evaluate_writes_each_segments_prediction_beside_its_label(capsys, tmp_p
         "--tol",
         "1e-4",
     ]
-    assert main([*args, "--predictions", str(table)]) == 0
+
+
+def test_evaluate_group_split_cross_validates(capsys, tmp_path, small_frame):
+    data = tmp_path / "small.csv"
+    small_frame.to_csv(data, index=False)
+    assert main(_group_split_quickly(data)) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["split"] == "group" and len(metrics["folds"]) == 2
+    assert metrics["documents"] == small_frame["doc_id"].nunique()
+    assert metrics["footer"]["f1"] > 0.5
+
+
+def test_evaluate_writes_each_segments_prediction_beside_its_label(capsys, tmp_path, small_frame):
+    data, table = tmp_path / "small.csv", tmp_path / "out" / "predictions.csv"
+    small_frame.to_csv(data, index=False)
+    assert main([*_group_split_quickly(data), "--predictions", str(table)]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert "predictions" not in metrics
     rows = pd.read_csv(table, dtype=str, keep_default_na=False)
