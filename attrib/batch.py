@@ -475,37 +475,38 @@ def _write_part(chunk: _Chunk, results: list[Row], fmt: str, path: Path) -> None
     if fmt == "csv":
         _put(path, _csv_text(chunk.rows or [], results).encode("utf-8"))
         return
-    tmp = path.with_name(path.name + ".tmp")
     if fmt == "jsonl":
-        with tmp.open("w", encoding="utf-8") as f:
-            for row, res in zip(chunk.rows or [], results, strict=True):
-                record = dict(row[0])
-                record.update(zip(OUTPUT_COLUMNS, res, strict=True))
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
-    else:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        lines = []
+        for row, res in zip(chunk.rows or [], results, strict=True):
+            record = dict(row[0])
+            record.update(zip(OUTPUT_COLUMNS, res, strict=True))
+            lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+        _put(path, "".join(lines).encode("utf-8"))
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-        table = (
-            pa.Table.from_batches([chunk.table])
-            if isinstance(chunk.table, pa.RecordBatch)
-            else chunk.table
-        )
-        types = (
-            pa.string(),
-            pa.bool_(),
-            pa.string(),
-            pa.string(),
-            pa.string(),
-            pa.float64(),
-            pa.string(),
-            pa.int64(),
-            pa.string(),
-        )
-        for j, (name, typ) in enumerate(zip(OUTPUT_COLUMNS, types, strict=True)):
-            table = table.append_column(name, pa.array([r[j] for r in results], type=typ))
-        pq.write_table(table, tmp)
-    tmp.replace(path)
+    table = (
+        pa.Table.from_batches([chunk.table])
+        if isinstance(chunk.table, pa.RecordBatch)
+        else chunk.table
+    )
+    types = (
+        pa.string(),
+        pa.bool_(),
+        pa.string(),
+        pa.string(),
+        pa.string(),
+        pa.float64(),
+        pa.string(),
+        pa.int64(),
+        pa.string(),
+    )
+    for j, (name, typ) in enumerate(zip(OUTPUT_COLUMNS, types, strict=True)):
+        table = table.append_column(name, pa.array([r[j] for r in results], type=typ))
+    out = io.BytesIO()
+    pq.write_table(table, out)
+    _put(path, out.getvalue())
 
 
 def _assemble(parts: list[Path], header: list[str] | None, fmt: str, target: Path) -> None:

@@ -28,7 +28,7 @@ from .features import (
     context_matrix,
     hash_ngrams,
     ngram_columns,
-    normalise_text,
+    normalise_texts,
 )
 
 __all__ = [
@@ -51,7 +51,7 @@ class TextView(BaseEstimator, TransformerMixin):  # type: ignore[misc]
 
     def transform(self, X: Sequence[Record]) -> list[str]:
         """Return the normalised text of each record."""
-        return [normalise_text(r["text"]) for r in X]
+        return normalise_texts([r["text"] for r in X])
 
 
 class CharNgramHasher(BaseEstimator, TransformerMixin):  # type: ignore[misc]

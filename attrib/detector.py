@@ -173,8 +173,7 @@ class Detector:
         self.split_threshold = split_threshold
         classes = [str(c) for c in model.classes_]
         self._footer = classes.index("footer")
-        self._classes = classes
-        self._class_names = tuple(classes)
+        self._classes = tuple(classes)
 
     def analyze(self, text: str) -> Attribution:
         """Analyse one article; see :func:`attrib.analyze`."""
@@ -225,7 +224,7 @@ class Detector:
                 np.ascontiguousarray(proba, dtype=np.float64),
                 self._footer,
                 self.footer_threshold,
-                self._class_names,
+                self._classes,
             )
         rest = proba.copy()
         rest[:, self._footer] = -1.0

@@ -343,10 +343,7 @@ def normalise_text(text: str) -> str:
     >>> normalise_text("Source: https://www.argaam.com/x, 2024")
     'source: § 0'
     """
-    compiled = compiled_module()
-    if compiled is not None and (plain := compiled.plain_normalised(text)) is not None:
-        return plain  # a line with nothing to mask: lowercased, digits made 0, in one pass
-    return _normalised_masked(text, compiled)
+    return normalise_texts([text])[0]
 
 
 def normalise_texts(texts: Iterable[str]) -> list[str]:
@@ -354,6 +351,7 @@ def normalise_texts(texts: Iterable[str]) -> list[str]:
     compiled = compiled_module()
     if compiled is None:
         return [_normalised_masked(t, None) for t in texts]
+    # a line with nothing to mask is lowercased, its digits made 0, in one compiled pass
     plain = compiled.plain_normalised
     return [p if (p := plain(t)) is not None else _normalised_masked(t, compiled) for t in texts]
 

@@ -447,8 +447,7 @@ def test_a_nan_probability_picks_its_class_as_numpys_argmax_does(compiled, monke
 
 def _detector_with(n_classes: int, footer: int, threshold: float):
     detector = object.__new__(attrib.detector.Detector)
-    detector._classes = [f"c{k}" for k in range(n_classes)]
-    detector._class_names = tuple(detector._classes)
+    detector._classes = tuple(f"c{k}" for k in range(n_classes))
     detector._footer, detector.footer_threshold = footer, threshold
     return detector
 
