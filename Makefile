@@ -28,9 +28,11 @@ demo: install
 	@echo
 	$(BIN)/python tests/heldout_eval.py --summary
 
+# One test process per core (pytest-xdist), each taking whole files; tests/conftest.py starts the
+# slowest file, the default model's rebuild, first.
 test: install
 	$(BIN)/ruff check attrib tests data/build.py benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # The compiled feature steps built with AddressSanitizer and UBSan (any report fails the run), in
 # a copy of the package under build/, and run through their tests and the detector's.
