@@ -12,13 +12,6 @@ SEED_ARTICLE = FIXTURES / "articles" / "putin_north_korea_argaam.txt"
 QUICK_FIT = {"clf__tol": 1e-4}  # lbfgs's default tolerance: 3-4 times faster than 1e-8
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The rebuild of the default model first: it is 4-5 minutes of one fit, and under
-    ``make test`` (pytest-xdist, files to workers in this order) it then runs beside the rest
-    of the suite instead of after it."""
-    items.sort(key=lambda item: item.path.name != "test_default_model.py")  # stable
-
-
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     return SEED_ARTICLE.read_text(encoding="utf-8")
