@@ -333,6 +333,27 @@ static double pairwise_sum(const double *a, Py_ssize_t n, Py_ssize_t stride) {
     return pairwise_sum(a, n2, stride) + pairwise_sum(a + n2 * stride, n - n2, stride);
 }
 
+/* A C-contiguous float64 buffer; its length must be a multiple of unit doubles (and exactly
+ * unit doubles when exact). -1 with an exception naming it otherwise. */
+static int double_view(PyObject *obj, Py_buffer *view, Py_ssize_t unit, int exact,
+                       const char *what) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    Py_ssize_t n = view->len / (Py_ssize_t)sizeof(double);
+    if (strcmp(view->format, "d") != 0 || view->len % (Py_ssize_t)sizeof(double) ||
+        (unit > 0 && n % unit) || (exact && n != unit)) {
+        PyBuffer_Release(view);
+        view->obj = NULL;
+        if (unit > 0)
+            PyErr_Format(PyExc_ValueError,
+                         "%s must be a C-contiguous float64 array of %s%zd values", what,
+                         exact ? "" : "a multiple of ", unit);
+        else
+            PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous float64 array", what);
+        return -1;
+    }
+    return 0;
+}
+
 /* text_scores(texts, lo, hi, n_features, log_table, weights) -> bytearray of float64 scores, one
  * row of n_classes per text: the l2-normalised (sublinear) tf-idf n-gram vector of each text times
  * the coefficients, summed in the order numpy sums it, so the answer is the same to the last bit.
@@ -354,26 +375,19 @@ static PyObject *text_scores(PyObject *self, PyObject *args) {
     double *out = NULL;
     Buf values = {NULL, 0, 0, sizeof(double)};
     Buf weighted = {NULL, 0, 0, sizeof(double)};
-    if (PyObject_GetBuffer(weights_obj, &weights_view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+    if (double_view(weights_obj, &weights_view, (Py_ssize_t)n_features, 0, "weights") < 0)
         goto done;
     width = weights_view.len / (Py_ssize_t)sizeof(double) / (Py_ssize_t)n_features;
     n_classes = width - 1;
-    if (n_classes < 1 || strcmp(weights_view.format, "d") != 0 ||
-        weights_view.len != width * (Py_ssize_t)n_features * (Py_ssize_t)sizeof(double)) {
-        PyErr_SetString(PyExc_ValueError, "weights must be a C-contiguous float64 array of shape "
-                                          "(n_features, 1 + n_classes)");
+    if (n_classes < 1) {
+        PyErr_SetString(PyExc_ValueError, "weights must have shape (n_features, 1 + n_classes)");
         goto done;
     }
     weights = weights_view.buf;
     k.rows = weights;
     k.row_width = width;
     if (log_obj != Py_None) {
-        if (PyObject_GetBuffer(log_obj, &log_view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
-            goto done;
-        if (strcmp(log_view.format, "d") != 0) {
-            PyErr_SetString(PyExc_ValueError, "log_table must be a float64 array");
-            goto done;
-        }
+        if (double_view(log_obj, &log_view, 0, 0, "log_table") < 0) goto done;
         log_table = log_view.buf;
         log_size = log_view.len / (Py_ssize_t)sizeof(double);
     }
@@ -2083,23 +2097,6 @@ done:
 }
 
 /* ---- The model's last steps: class probabilities and each segment's kind ---- */
-
-/* A C-contiguous float64 buffer; its length must be a multiple of unit doubles (and exactly
- * unit doubles when exact). -1 with an exception naming it otherwise. */
-static int double_view(PyObject *obj, Py_buffer *view, Py_ssize_t unit, int exact,
-                       const char *what) {
-    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
-    Py_ssize_t n = view->len / (Py_ssize_t)sizeof(double);
-    if (strcmp(view->format, "d") != 0 || view->len % (Py_ssize_t)sizeof(double) ||
-        (unit > 0 && n % unit) || (exact && n != unit)) {
-        PyBuffer_Release(view);
-        view->obj = NULL;
-        PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous float64 array of %s%zd values",
-                     what, exact ? "" : "a multiple of ", unit);
-        return -1;
-    }
-    return 0;
-}
 
 #define MAX_CLASSES 64
 

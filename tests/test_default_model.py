@@ -30,15 +30,23 @@ def test_train_csv_is_what_the_sources_build():
     assert out.returncode == 0, out.stderr
 
 
-def _train_frame() -> pd.DataFrame:
+@pytest.fixture(scope="module")
+def train_frame() -> pd.DataFrame:
     return pd.read_csv(ROOT / "data" / "train.csv", dtype=str, keep_default_na=False)
 
 
 @pytest.fixture(scope="module")
-def training_set() -> list[tuple[list, list[str]]]:
+def training_set(train_frame) -> list[tuple[list, list[str]]]:
     """Each document of data/train.csv as `attrib train` featurises it: records and labels."""
-    docs = documents_from_frame(validate_frame(_train_frame()))
+    docs = documents_from_frame(validate_frame(train_frame))
     return [training_records(doc.texts, doc.labels) for doc in docs]
+
+
+def _flat(per_doc: list[tuple[list, list[str]]]) -> tuple[list, list[str]]:
+    """The records and labels of documents, as one training set."""
+    return [r for records, _ in per_doc for r in records], [
+        label for _, labels in per_doc for label in labels
+    ]
 
 
 def _settings(model: BaseEstimator) -> dict[str, object]:
@@ -50,17 +58,13 @@ def _settings(model: BaseEstimator) -> dict[str, object]:
     }
 
 
-def _largest_gradient(model, per_doc: list[tuple[list, list[str]]]) -> float:
-    """The largest component of the gradient, at the model's coefficients, of what its
-    LogisticRegression minimises on these documents: the class-weighted log loss plus the L2
-    penalty ``|W|^2 / 2C`` (intercepts free), divided by the sum of the weights as lbfgs sees
+def _largest_gradient(clf, X, labels: list[str]) -> float:
+    """The largest component of the gradient, at ``clf``'s coefficients, of what the
+    LogisticRegression minimises on the feature rows ``X``: the class-weighted log loss plus the
+    L2 penalty ``|W|^2 / 2C`` (intercepts free), divided by the sum of the weights as lbfgs sees
     it, so that lbfgs's ``tol`` bounds it where the fit stopped."""
-    records = [r for doc_records, _ in per_doc for r in doc_records]
-    labels = np.array([label for _, doc_labels in per_doc for label in doc_labels])
-    clf = model[-1]
-    X = model[:-1].transform(records)
     y = np.searchsorted(clf.classes_, labels)
-    w = compute_class_weight("balanced", classes=clf.classes_, y=labels)[y]
+    w = compute_class_weight("balanced", classes=clf.classes_, y=np.asarray(labels))[y]
     z = np.asarray(X @ clf.coef_.T) + clf.intercept_
     p = np.exp(z - z.max(axis=1, keepdims=True))
     p /= p.sum(axis=1, keepdims=True)
@@ -70,7 +74,12 @@ def _largest_gradient(model, per_doc: list[tuple[list, list[str]]]) -> float:
     return float(max(abs(grad_coef).max(), abs(r.sum(axis=0)).max()) / w.sum())
 
 
-def test_the_bundled_model_is_what_make_model_fits_on_data(training_set):
+def _largest_gradient_on(model, per_doc: list[tuple[list, list[str]]]) -> float:
+    records, labels = _flat(per_doc)
+    return _largest_gradient(model[-1], model[:-1].transform(records), labels)
+
+
+def test_the_bundled_model_is_what_make_model_fits_on_data(train_frame, training_set):
     """What `make model` builds, checked in seconds instead of a 4-5 minute fit: the same data,
     the same settings, the same fitted feature steps, and coefficients where the fit stops.
 
@@ -81,31 +90,27 @@ def test_the_bundled_model_is_what_make_model_fits_on_data(training_set):
     """
     bundled = load_default_model()
     card = bundled.attrib_card_
-    assert _data_hash(_train_frame()) == card["data_sha256"]
-    assert (
-        sum(len(labels) for _, labels in training_set)
-        == card["n_segments"] + card["n_tail_records"]
-    )
+    assert _data_hash(train_frame) == card["data_sha256"]
+    records, labels = _flat(training_set)
+    assert len(labels) == card["n_segments"] + card["n_tail_records"]
     fresh = build_pipeline()  # what attrib train fits, with DEFAULT_PARAMS
     assert _settings(fresh) == _settings(bundled)
-    records = [r for doc_records, _ in training_set for r in doc_records]
-    labels = [label for _, doc_labels in training_set for label in doc_labels]
+    X = bundled[:-1].transform(records)
     refit = fresh[:-1].fit(records, labels)  # the tf-idf weights and the scaler, from data/
-    assert (refit.transform(records) != bundled[:-1].transform(records)).nnz == 0
-    tol = bundled[-1].tol
-    assert _largest_gradient(bundled, training_set) <= 10 * tol
+    assert (refit.transform(records) != X).nnz == 0
+    assert _largest_gradient(bundled[-1], X, labels) <= 10 * bundled[-1].tol
 
 
 def test_the_gradient_check_fails_on_other_data(training_set):
     """The check above tells data/ from data one document or one label away."""
     bundled = load_default_model()
     tol = bundled[-1].tol
-    assert _largest_gradient(bundled, training_set[1:]) > 100 * tol
-    assert _largest_gradient(bundled, training_set[:-1]) > 100 * tol
+    assert _largest_gradient_on(bundled, training_set[1:]) > 100 * tol
+    assert _largest_gradient_on(bundled, training_set[:-1]) > 100 * tol
     doc_records, doc_labels = training_set[5]
     flipped = [("body" if label == "footer" else "footer") for label in doc_labels[:1]]
     changed = [*training_set[:5], (doc_records, flipped + doc_labels[1:]), *training_set[6:]]
-    assert _largest_gradient(bundled, changed) > 100 * tol
+    assert _largest_gradient_on(bundled, changed) > 100 * tol
 
 
 _FULL = pytest.mark.skipif(
@@ -115,10 +120,9 @@ _FULL = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def rebuilt():
-    frame = _train_frame()
+def rebuilt(train_frame):
     # The final fit does not depend on the held-out measurement, so holdout=0 rebuilds it.
-    return attrib.train(frame, seed=0, holdout=0)
+    return attrib.train(train_frame, seed=0, holdout=0)
 
 
 # The fit runs to convergence (lbfgs tol 1e-8), where processors whose BLAS kernels add in
@@ -127,10 +131,9 @@ _ACROSS_PROCESSORS = 1e-4
 
 
 @_FULL
-def test_make_model_reproduces_the_bundled_predictions(rebuilt):
+def test_make_model_reproduces_the_bundled_predictions(rebuilt, train_frame):
     bundled = load_default_model()  # the Pipeline; analyze() runs on its compiled arrays
     card = bundled.attrib_card_
-    frame = _train_frame()
     assert rebuilt.attrib_card_["data_sha256"] == card["data_sha256"]
     texts = [case.text for case in load_heldout()[::4]]
     for text in texts:
@@ -156,4 +159,4 @@ def test_make_model_reproduces_the_bundled_predictions(rebuilt):
             abs(a.score - b.score) <= _ACROSS_PROCESSORS
             for a, b in zip(again.segments, shipped.segments, strict=True)
         )
-    assert len(frame) == card["n_segments"]
+    assert len(train_frame) == card["n_segments"]

@@ -112,6 +112,20 @@ def test_compiled_text_scores_equal_the_numpy_reference_to_the_last_bit(model, t
     assert np.array_equal(model._compiled_text_scores([]), model._text_scores([]))
 
 
+def test_compiled_text_scores_refuse_tables_that_do_not_fit(compiled):
+    log_table, weights = np.r_[0.0, 1.0, 1.5], np.ones((16, 4))
+    assert len(compiled.text_scores(["ab"], 1, 2, 16, log_table, weights)) == 3 * 8
+    for bad_log, bad_weights, message in [
+        (log_table, np.ones((16, 1)), "n_classes"),  # no class
+        (log_table, np.ones((15, 4)), "multiple of 16"),  # not a row per column
+        (log_table, np.ones((16, 4), dtype=np.float32), "float64"),
+        (log_table, np.ones((4, 16)).T, "C-contiguous"),
+        (log_table.astype(np.float32), weights, "log_table"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            compiled.text_scores(["ab"], 1, 2, 16, bad_log, bad_weights)
+
+
 def test_a_count_beyond_the_compiled_log_table_takes_the_numpy_path(model, monkeypatch):
     assert model._compiled_text_scores(["ab " * 5000, "read more at §"]) is None
     article = "Ha ha " * 3000 + "\n\nThe post appeared first on www.example.com."
