@@ -7,6 +7,8 @@
  *
  *   hash_ngrams, text_scores      features.hash_ngrams, compiled.CompiledModel._text_scores
  *   set_scripts, script_counts    language._scripts_of and its word count
+ *   script_guesses                language._guess_scripts
+ *   article_votes, mixed_all      language.article_votes, language.is_mixed of many guesses
  *   split_lines, tail_starts      segment.split_lines, segment.tail_starts
  *   Lexicon, line_cues            features.Lexicon, features._own_features
  *   set_context_layout, context_matrix   features.context_matrix
@@ -547,6 +549,60 @@ static inline int word_letter(Py_UCS4 ch) {
     return (Py_ssize_t)ch < script_table_size ? word_letters[ch] : is_word_letter(ch);
 }
 
+/* The letters of each script in text (counts[1 + script], n_scripts + 1 entries), as
+ * language._scripts_of counts them, and language._WORD's matches (letters not digits, joined by an
+ * apostrophe or hyphen); best is the script with most letters (the first on a tie, as
+ * numpy.argmax), tied whether another has as many. */
+static void count_scripts(PyObject *text, long long *counts, long long *words_out,
+                          long long *letters_out, int *best_out, int *tied_out) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    memset(counts, 0, (size_t)(n_scripts + 1) * sizeof(long long));
+    long long words = 0;
+    int in_word = 0;    /* inside a word's letters */
+    int after_join = 0; /* just after an apostrophe or hyphen that follows a word's letter */
+#define COUNT_SCRIPTS(T)                                                                         \
+    do {                                                                                         \
+        const T *d = (const T *)data;                                                            \
+        for (Py_ssize_t i = 0; i < len; i++) {                                                   \
+            Py_UCS4 ch = d[i];                                                                   \
+            counts[script_id(ch)]++;                                                             \
+            if (word_letter(ch)) {                                                               \
+                if (!in_word && !after_join) words++;                                            \
+                in_word = 1;                                                                     \
+                after_join = 0;                                                                  \
+            } else {                                                                             \
+                after_join = in_word && (ch == '\'' || ch == 0x2019 || ch == '-');               \
+                in_word = 0;                                                                     \
+            }                                                                                    \
+        }                                                                                        \
+    } while (0)
+    if (kind == PyUnicode_1BYTE_KIND)
+        COUNT_SCRIPTS(Py_UCS1);
+    else if (kind == PyUnicode_2BYTE_KIND)
+        COUNT_SCRIPTS(Py_UCS2);
+    else
+        COUNT_SCRIPTS(Py_UCS4);
+#undef COUNT_SCRIPTS
+    long long letters = 0, top = 0;
+    int best = 0, tied = 0;
+    for (int k = 1; k <= n_scripts; k++) {
+        letters += counts[k];
+        if (counts[k] > top) {
+            top = counts[k];
+            best = k - 1;
+            tied = 0;
+        } else if (counts[k] == top) {
+            tied = 1;
+        }
+    }
+    *words_out = words;
+    *letters_out = letters;
+    *best_out = best;
+    *tied_out = tied;
+}
+
 /* script_counts(texts, kana, hani) -> list of (best, letters, kana, tied, words) per text: the
  * letters of each script counted as language._scripts_of counts them. best is the index of the
  * script with most letters (the first on a tie, as numpy.argmax), tied whether another has as
@@ -568,49 +624,9 @@ static PyObject *script_counts(PyObject *self, PyObject *args) {
     PyObject *result = PyList_New(n);
     if (!result) goto done;
     for (Py_ssize_t r = 0; r < n; r++) {
-        PyObject *text = items[r];
-        int kind = PyUnicode_KIND(text);
-        const void *data = PyUnicode_DATA(text);
-        Py_ssize_t len = PyUnicode_GET_LENGTH(text);
-        long long counts[MAX_SCRIPTS] = {0};
-        long long words = 0;
-        int in_word = 0;    /* inside a word's letters */
-        int after_join = 0; /* just after an apostrophe or hyphen that follows a word's letter */
-#define COUNT_SCRIPTS(T)                                                                         \
-    do {                                                                                         \
-        const T *d = (const T *)data;                                                            \
-        for (Py_ssize_t i = 0; i < len; i++) {                                                   \
-            Py_UCS4 ch = d[i];                                                                   \
-            counts[script_id(ch)]++;                                                             \
-            if (word_letter(ch)) {                                                               \
-                if (!in_word && !after_join) words++;                                            \
-                in_word = 1;                                                                     \
-                after_join = 0;                                                                  \
-            } else {                                                                             \
-                after_join = in_word && (ch == '\'' || ch == 0x2019 || ch == '-');               \
-                in_word = 0;                                                                     \
-            }                                                                                    \
-        }                                                                                        \
-    } while (0)
-        if (kind == PyUnicode_1BYTE_KIND)
-            COUNT_SCRIPTS(Py_UCS1);
-        else if (kind == PyUnicode_2BYTE_KIND)
-            COUNT_SCRIPTS(Py_UCS2);
-        else
-            COUNT_SCRIPTS(Py_UCS4);
-#undef COUNT_SCRIPTS
-        long long letters = 0, top = 0;
-        int best = 0, tied = 0;
-        for (int k = 1; k <= n_scripts; k++) {
-            letters += counts[k];
-            if (counts[k] > top) {
-                top = counts[k];
-                best = k - 1;
-                tied = 0;
-            } else if (counts[k] == top) {
-                tied = 1;
-            }
-        }
+        long long counts[MAX_SCRIPTS + 1], words, letters;
+        int best, tied;
+        count_scripts(items[r], counts, &words, &letters, &best, &tied);
         long long kana = counts[kana_id + 1], hani = counts[hani_id + 1];
         PyObject *row = Py_BuildValue("(iLOOL)", best, letters,
                                       kana > 0 && kana * 10 >= hani ? Py_True : Py_False,
@@ -1702,6 +1718,116 @@ static PyObject *host_windows(PyObject *self, PyObject *text) {
 static PyObject *plain_mask(PyObject *self, PyObject *text) {
     if (ready_str(text, "plain_mask") < 0) return NULL;
     return PyBool_FromLong(!may_hold_address(text));
+}
+
+/* script_guesses(texts, mask_rest, make_guess, tie_script, names, languages, cjk, kana) -> list
+ * of (guess, masked) per text: language._guess_scripts. masked is the text itself when plain_mask
+ * says nothing is to be masked, else mask_rest(text); its letters are counted by script
+ * (count_scripts). No letters: make_guess(None, None, 0, 0, ()). Otherwise the script is Kana when
+ * kana letters are at least a tenth of the Han ones, tie_script(masked) when two scripts have the
+ * most letters, else the one with most; names[k], languages[k] and cjk[k] are script k's name,
+ * the language it settles (or None) and whether it is written without spaces (words = letters);
+ * the guess is make_guess(language, name, letters, words, ()). */
+static PyObject *script_guesses(PyObject *self, PyObject *args) {
+    PyObject *texts, *mask_rest, *make_guess, *tie_script, *names, *languages, *cjk;
+    int kana_id, hani_id;
+    if (!PyArg_ParseTuple(args, "OOOOO!O!O!ii", &texts, &mask_rest, &make_guess, &tie_script,
+                          &PyTuple_Type, &names, &PyTuple_Type, &languages, &PyTuple_Type, &cjk,
+                          &kana_id, &hani_id) ||
+        !scripts_ready())
+        return NULL;
+    if (PyTuple_GET_SIZE(names) != n_scripts || PyTuple_GET_SIZE(languages) != n_scripts ||
+        PyTuple_GET_SIZE(cjk) != n_scripts) {
+        PyErr_SetString(PyExc_ValueError, "names, languages and cjk need one entry per script");
+        return NULL;
+    }
+    if (kana_id < 0 || kana_id >= n_scripts || hani_id < 0 || hani_id >= n_scripts) {
+        PyErr_SetString(PyExc_ValueError, "bad script index");
+        return NULL;
+    }
+    PyObject *seq = str_sequence(texts, "script_guesses");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    PyObject *result = PyList_New(n), *empty = PyTuple_New(0);
+    if (!result || !empty) goto fail;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        PyObject *text = items[r], *masked, *guess = NULL;
+        if (may_hold_address(text)) {
+            masked = PyObject_CallOneArg(mask_rest, text);
+            if (!masked) goto fail;
+            if (!PyUnicode_Check(masked) || PyUnicode_READY(masked) < 0) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_TypeError, "mask_rest must return a str");
+                Py_DECREF(masked);
+                goto fail;
+            }
+        } else {
+            masked = Py_NewRef(text);
+        }
+        long long counts[MAX_SCRIPTS + 1], words, letters;
+        int best, tied;
+        count_scripts(masked, counts, &words, &letters, &best, &tied);
+        if (!letters) {
+            PyObject *argv[5] = {Py_None, Py_None, NULL, NULL, empty};
+            argv[2] = argv[3] = PyLong_FromLong(0);
+            if (argv[2]) {
+                guess = PyObject_Vectorcall(make_guess, argv, 5, NULL);
+                Py_DECREF(argv[2]);
+            }
+        } else {
+            Py_ssize_t k = best;
+            long long kana = counts[kana_id + 1], hani = counts[hani_id + 1];
+            if (kana > 0 && kana * 10 >= hani) {
+                k = kana_id;
+            } else if (tied) { /* the rare tie: the reference decides */
+                PyObject *name = PyObject_CallOneArg(tie_script, masked);
+                if (!name) {
+                    Py_DECREF(masked);
+                    goto fail;
+                }
+                for (k = 0; k < n_scripts; k++) {
+                    int eq = PyObject_RichCompareBool(PyTuple_GET_ITEM(names, k), name, Py_EQ);
+                    if (eq < 0) {
+                        Py_DECREF(name);
+                        Py_DECREF(masked);
+                        goto fail;
+                    }
+                    if (eq) break;
+                }
+                Py_DECREF(name);
+                if (k == n_scripts) {
+                    PyErr_SetString(PyExc_ValueError, "tie_script returned a script not in names");
+                    Py_DECREF(masked);
+                    goto fail;
+                }
+            }
+            int dense = PyObject_IsTrue(PyTuple_GET_ITEM(cjk, k));
+            if (dense < 0) {
+                Py_DECREF(masked);
+                goto fail;
+            }
+            PyObject *argv[5] = {PyTuple_GET_ITEM(languages, k), PyTuple_GET_ITEM(names, k),
+                                 PyLong_FromLongLong(letters),
+                                 PyLong_FromLongLong(dense ? letters : words), empty};
+            if (argv[2] && argv[3]) guess = PyObject_Vectorcall(make_guess, argv, 5, NULL);
+            Py_XDECREF(argv[2]);
+            Py_XDECREF(argv[3]);
+        }
+        PyObject *pair = guess ? PyTuple_Pack(2, guess, masked) : NULL;
+        Py_XDECREF(guess);
+        Py_DECREF(masked);
+        if (!pair) goto fail;
+        PyList_SET_ITEM(result, r, pair);
+    }
+    Py_DECREF(empty);
+    Py_DECREF(seq);
+    return result;
+fail:
+    Py_XDECREF(result);
+    Py_XDECREF(empty);
+    Py_DECREF(seq);
+    return NULL;
 }
 
 /* plain_normalised(text) -> str or None: features.normalise_text(text) for a line with nothing
@@ -2970,6 +3096,207 @@ static PyTypeObject MakerType = {
     .tp_new = maker_new,
 };
 
+/* ---- The language votes of an article: language.article_votes and language.mixed_all ---- */
+
+/* The fields of a Guess, read from its slots through the Maker that builds it. */
+typedef struct {
+    PyObject *language, *script, *candidates;
+    long long letters, words;
+} GuessView;
+
+static int guess_view(PyObject *maker, PyObject *g, GuessView *v) {
+    if (!Py_IS_TYPE(maker, &MakerType) || ((MakerObject *)maker)->n != 5) {
+        PyErr_SetString(PyExc_TypeError, "make_guess must be the Maker of Guess");
+        return -1;
+    }
+    MakerObject *mk = (MakerObject *)maker;
+    if (Py_TYPE(g) != mk->cls) {
+        PyErr_Format(PyExc_TypeError, "a guess must be a %s, not %.80s", mk->cls->tp_name,
+                     Py_TYPE(g)->tp_name);
+        return -1;
+    }
+    PyObject *f[5];
+    for (int k = 0; k < 5; k++) {
+        f[k] = *(PyObject **)((char *)g + mk->offsets[k]);
+        if (!f[k]) {
+            PyErr_SetString(PyExc_AttributeError, "a guess with a field unset");
+            return -1;
+        }
+    }
+    v->language = f[0];
+    v->script = f[1];
+    v->candidates = f[4];
+    v->letters = PyLong_AsLongLong(f[2]);
+    if (v->letters == -1 && PyErr_Occurred()) return -1;
+    v->words = PyLong_AsLongLong(f[3]);
+    if (v->words == -1 && PyErr_Occurred()) return -1;
+    return 0;
+}
+
+/* a == b for a str or None each, as Python compares them; -1 on error. */
+static inline int same(PyObject *a, PyObject *b) {
+    if (a == b) return 1;
+    if (a == Py_None || b == Py_None) return 0;
+    return PyObject_RichCompareBool(a, b, Py_EQ);
+}
+
+/* Guess.judgeable; cjk is the set of scripts written without spaces. */
+static int judgeable(const GuessView *v, PyObject *cjk) {
+    if (v->language == Py_None) return 0;
+    int dense = v->script == Py_None ? 0 : PySet_Contains(cjk, v->script);
+    if (dense < 0) return -1;
+    return dense ? v->letters >= 4 : v->words >= 2 && v->letters >= 6;
+}
+
+/* Votes: keys[k] (borrowed) with their sums, in the order first seen. */
+typedef struct {
+    PyObject **keys;
+    long long *sums;
+    Py_ssize_t n;
+} Votes;
+
+static int vote(Votes *v, PyObject *key, long long amount) {
+    for (Py_ssize_t k = 0; k < v->n; k++) {
+        int eq = same(v->keys[k], key);
+        if (eq < 0) return -1;
+        if (eq) {
+            v->sums[k] += amount;
+            return 0;
+        }
+    }
+    v->keys[v->n] = key;
+    v->sums[v->n++] = amount;
+    return 0;
+}
+
+/* article_votes(voters, make_guess, cjk) -> (language, script): language.article_language of the
+ * voters, and the script with most letters among the voters of that language (the first seen on
+ * a tie), None for either without a vote. */
+static PyObject *article_votes(PyObject *self, PyObject *args) {
+    PyObject *voters, *maker, *cjk;
+    if (!PyArg_ParseTuple(args, "OOO!", &voters, &maker, &PyFrozenSet_Type, &cjk)) return NULL;
+    PyObject *seq = PySequence_Fast(voters, "voters must be a sequence of guesses");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq), *result = NULL;
+    GuessView *views = malloc(((size_t)n + 1) * sizeof(GuessView));
+    Votes votes = {malloc(((size_t)n + 1) * sizeof(PyObject *)),
+                   malloc(((size_t)n + 1) * sizeof(long long)), 0};
+    if (!views || !votes.keys || !votes.sums) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (guess_view(maker, items[i], &views[i]) < 0) goto done;
+        int ok = judgeable(&views[i], cjk);
+        if (ok < 0 || (ok && vote(&votes, views[i].language, views[i].letters) < 0)) goto done;
+    }
+    if (!votes.n) /* no judgeable voter: every one with a language votes */
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (views[i].language != Py_None &&
+                vote(&votes, views[i].language, views[i].letters) < 0)
+                goto done;
+    PyObject *language = Py_None, *script = Py_None;
+    if (votes.n) { /* the most letters; ties: the least code */
+        long long best = votes.sums[0];
+        for (Py_ssize_t k = 1; k < votes.n; k++)
+            if (votes.sums[k] > best) best = votes.sums[k];
+        language = NULL;
+        for (Py_ssize_t k = 0; k < votes.n; k++) {
+            if (votes.sums[k] != best) continue;
+            int less = language ? PyObject_RichCompareBool(votes.keys[k], language, Py_LT) : 1;
+            if (less < 0) goto done;
+            if (less) language = votes.keys[k];
+        }
+    }
+    votes.n = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (views[i].script == Py_None) continue;
+        int eq = same(views[i].language, language);
+        if (eq < 0 || (eq && vote(&votes, views[i].script, views[i].letters) < 0)) goto done;
+    }
+    if (votes.n) { /* the most letters; ties: the first seen */
+        Py_ssize_t top = 0;
+        for (Py_ssize_t k = 1; k < votes.n; k++)
+            if (votes.sums[k] > votes.sums[top]) top = k;
+        script = votes.keys[top];
+    }
+    result = PyTuple_Pack(2, language, script);
+done:
+    free(views);
+    free(votes.keys);
+    free(votes.sums);
+    Py_DECREF(seq);
+    return result;
+}
+
+/* mixed_all(guesses, article, script, make_guess, cjk, min_letters, min_words) -> tuple of
+ * language.is_mixed(guess, article, script) for each guess: (language, mixed). */
+static PyObject *mixed_all(PyObject *self, PyObject *args) {
+    PyObject *guesses, *article, *article_script, *maker, *cjk;
+    long long min_letters, min_words;
+    if (!PyArg_ParseTuple(args, "OOOOO!LL", &guesses, &article, &article_script, &maker,
+                          &PyFrozenSet_Type, &cjk, &min_letters, &min_words))
+        return NULL;
+    PyObject *seq = PySequence_Fast(guesses, "guesses must be a sequence of guesses");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    PyObject *result = PyTuple_New(n);
+    int ja = PyUnicode_Check(article) && PyUnicode_CompareWithASCIIString(article, "ja") == 0;
+    for (Py_ssize_t i = 0; result && i < n; i++) {
+        GuessView v;
+        PyObject *lang = NULL;
+        int mixed = 0, eq = 0;
+        if (guess_view(maker, items[i], &v) < 0) goto fail;
+        int script_same = same(v.script, article_script);
+        if (script_same < 0) goto fail;
+        if (v.language == Py_None && v.script != Py_None && script_same) {
+            lang = article; /* too short to judge in the article's own script */
+        } else if (v.language == Py_None || article == Py_None) {
+            lang = v.language;
+        } else if (ja && PyUnicode_Check(v.script) &&
+                   PyUnicode_CompareWithASCIIString(v.script, "Hani") == 0) {
+            lang = article; /* kanji-only lines of a Japanese article are Japanese */
+        } else if (!script_same) {
+            lang = v.language;
+            int ok = judgeable(&v, cjk);
+            if (ok < 0 || (ok && (eq = same(v.language, article)) < 0)) goto fail;
+            mixed = ok && !eq;
+        } else if ((eq = same(v.language, article))) {
+            if (eq < 0) goto fail;
+            lang = article;
+        } else {
+            int sure = v.letters >= min_letters && v.words >= min_words;
+            PyObject *cands = v.candidates;
+            if (sure && !PyTuple_Check(cands)) {
+                PyErr_SetString(PyExc_TypeError, "a guess's candidates must be a tuple");
+                goto fail;
+            }
+            for (Py_ssize_t c = 0; sure && c < PyTuple_GET_SIZE(cands); c++) {
+                PyObject *pair = PyTuple_GET_ITEM(cands, c);
+                if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+                    PyErr_SetString(PyExc_TypeError, "a candidate must be a (code, probability) pair");
+                    goto fail;
+                }
+                if ((eq = same(PyTuple_GET_ITEM(pair, 0), article)) < 0) goto fail;
+                sure = !eq;
+            }
+            lang = sure ? v.language : article;
+            mixed = sure;
+        }
+        PyObject *pair = PyTuple_Pack(2, lang, mixed ? Py_True : Py_False);
+        if (!pair) goto fail;
+        PyTuple_SET_ITEM(result, i, pair);
+    }
+    Py_DECREF(seq);
+    return result;
+fail:
+    Py_XDECREF(result);
+    Py_DECREF(seq);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"hash_ngrams", hash_ngrams, METH_VARARGS,
      "hash_ngrams(texts, lo, hi, n_features) -> (counts, indices, indptr) as bytearrays of "
@@ -3008,6 +3335,14 @@ static PyMethodDef methods[] = {
      "attrib.detector.Detector._kinds."},
     {"split_lines", split_lines, METH_O,
      "split_lines(text) -> list of (start, end): attrib.segment.split_lines's spans."},
+    {"script_guesses", script_guesses, METH_VARARGS,
+     "script_guesses(texts, mask_rest, make_guess, tie_script, names, languages, cjk, kana, hani) "
+     "-> list of (guess, masked): attrib.language._guess_scripts."},
+    {"article_votes", article_votes, METH_VARARGS,
+     "article_votes(voters, make_guess, cjk) -> (language, script): attrib.language.article_votes."},
+    {"mixed_all", mixed_all, METH_VARARGS,
+     "mixed_all(guesses, article, script, make_guess, cjk, min_letters, min_words) -> tuple of "
+     "(language, mixed): attrib.language.is_mixed of each guess."},
     {"plain_mask", plain_mask, METH_O,
      "plain_mask(text) -> bool: nothing in text for attrib.language.mask to mask."},
     {"plain_normalised", plain_normalised, METH_O,

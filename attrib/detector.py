@@ -12,7 +12,6 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -23,12 +22,12 @@ from .features import Record, build_records, is_paragraph, piece_cues
 from .language import (
     Guess,
     GuessPlan,
-    article_language,
+    article_votes,
     detect_languages,
     detect_planned,
     guess_all,
     guess_many_in,
-    is_mixed,
+    mixed_all,
     plan_guesses,
 )
 from .result import Attribution, Segment
@@ -49,18 +48,12 @@ class _Languages:
     segments: tuple[tuple[str | None, bool], ...]
 
 
-def _article_script(guesses: Sequence[Guess], language: str | None) -> str | None:
-    votes: dict[str, int] = {}
-    for g in guesses:
-        if g.script is not None and g.language == language:
-            votes[g.script] = votes.get(g.script, 0) + g.letters
-    return max(votes.items(), key=itemgetter(1))[0] if votes else None  # ties: the first seen
+_make_languages = maker(_Languages)
 
 
 def _languages(guesses: Sequence[Guess], voters: Sequence[Guess] | None = None) -> _Languages:
-    article = article_language(voters if voters else guesses)
-    script = _article_script(voters if voters else guesses, article)
-    return _Languages(article, script, tuple(is_mixed(g, article, script) for g in guesses))
+    article, script = article_votes(voters if voters else guesses)
+    return _make_languages(article, script, mixed_all(guesses, article, script))
 
 
 @functools.lru_cache(maxsize=1)
@@ -291,8 +284,10 @@ def _part_records(
         [part for part, _, _ in parts], langs.script, same_script=same_script
     )
     out = []
-    for line, (part, prev, nxt), g in zip(lines, parts, guesses, strict=True):
-        lang, mixed = is_mixed(g, langs.article, langs.script)
+    readings = mixed_all(guesses, langs.article, langs.script)
+    for line, (part, prev, nxt), g, (lang, mixed) in zip(
+        lines, parts, guesses, readings, strict=True
+    ):
         rec = dict(line)
         rec.update(
             text=part, prev=prev, next=nxt, language=lang, script=g.script, mixed=mixed,
@@ -319,10 +314,11 @@ def _choose_splits(
     without the footer, stands for the head): a second, rare model call.
     """
     footer, threshold = detector._footer, detector.footer_threshold
+    tail_footer = tail_proba[:, footer].tolist()
     good = [
-        (k, i, start, float(tail_proba[k][footer]))
-        for k, (i, start) in enumerate(candidates)
-        if tail_proba[k][footer] >= detector.split_threshold
+        (k, i, start, p)
+        for k, ((i, start), p) in enumerate(zip(candidates, tail_footer, strict=True))
+        if p >= detector.split_threshold
     ]
     need_head = [(k, i, start) for k, i, start, _ in good if line_proba[i][footer] >= threshold]
     head_proba: dict[int, np.ndarray] = {}
@@ -475,10 +471,11 @@ def analyze_spans(
     n_lines, n_tails = len(records), len(tails)
     line_proba, tail_proba = proba[:n_lines], proba[n_lines : n_lines + n_tails]
     footer, split = detector._footer, detector.split_threshold
+    footer_proba = proba[:, footer].tolist()  # read one by one below: floats, not numpy scalars
     may_split = [
         k
-        for k, p in zip(undetected, proba[n_lines + n_tails :], strict=True)
-        if max(p[footer], tail_proba[k][footer]) >= split
+        for j, k in enumerate(undetected, n_lines + n_tails)
+        if max(footer_proba[j], footer_proba[n_lines + k]) >= split
     ]
     if may_split:
         detected, _ = _part_records(
@@ -516,8 +513,7 @@ def analyze_spans(
     footers = tuple(s for s in segments if s.kind == "footer")
     host = _source_host(footers)
     confidence = max(
-        [float(np.maximum.reduce(line_proba[:, detector._footer]))]
-        + [v[3] for v in split_at.values()]
+        [float(np.maximum.reduce(line_proba[:, footer]))] + [v[3] for v in split_at.values()]
     )
     return _make_attribution(
         final.article,  # language

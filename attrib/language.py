@@ -16,6 +16,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from types import ModuleType
 
 import numpy as np
@@ -26,6 +27,7 @@ from .speedups import compiled_module, maker, prepared
 __all__ = [
     "Guess",
     "article_language",
+    "article_votes",
     "backend",
     "dominant_script",
     "guess_all",
@@ -36,6 +38,7 @@ __all__ = [
     "guess",
     "GuessPlan",
     "is_mixed",
+    "mixed_all",
     "mask",
     "plan_guesses",
     "script_marks",
@@ -179,6 +182,11 @@ def mask(text: str) -> str:
     compiled = compiled_module()
     if compiled is not None and compiled.plain_mask(text):
         return text  # one compiled pass says no pattern below can match
+    return _mask_addresses(text, compiled)
+
+
+def _mask_addresses(text: str, compiled: ModuleType | None) -> str:
+    """:func:`mask` of a text that may hold something to mask."""
     text = sub_from(_URL, text, " ", url_start(text, _WWW_DOT, links=True))
     if "@" in text:
         text = _EMAIL.sub(" ", text)
@@ -369,6 +377,16 @@ def _guess_script(text: str) -> tuple[Guess, str]:
 
 def _guess_scripts(texts: Sequence[str]) -> list[tuple[Guess, str]]:
     """:func:`_guess_script` for many texts, their scripts and words counted in one pass."""
+    compiled = compiled_scripts()
+    if compiled is not None:  # masking, counting and the guesses in one compiled pass
+        return compiled.script_guesses(  # type: ignore[no-any-return]
+            texts, _mask_rest(compiled), _make_guess, _tie_script, *_SCRIPT_TABLES, _KANA, _HANI
+        )
+    return _python_guess_scripts(texts)
+
+
+def _python_guess_scripts(texts: Sequence[str]) -> list[tuple[Guess, str]]:
+    """:func:`_guess_scripts` without the compiled module (its reference)."""
     masked = [mask(t) for t in texts]
     out = []
     for m, (script, letters, words) in zip(masked, _scripts_and_words(masked), strict=True):
@@ -439,6 +457,22 @@ def _script_ids() -> np.ndarray:
 
 
 _KANA, _HANI = (_SCRIPTS.index(s) for s in ("Kana", "Hani"))  # columns of the counts
+# Per script, as script_guesses reads them: its name, the language it settles, and whether it
+# is written without spaces.
+_SCRIPT_TABLES = (
+    _SCRIPTS,
+    tuple("zh" if s == "Hani" else _SCRIPT_LANGUAGE.get(s) for s in _SCRIPTS),
+    tuple(s in _CJK for s in _SCRIPTS),
+)
+
+
+def _tie_script(text: str) -> str | None:
+    return script_of(text)[0]
+
+
+@functools.lru_cache(maxsize=2)
+def _mask_rest(compiled: ModuleType) -> Callable[[str], str]:
+    return functools.partial(_mask_addresses, compiled=compiled)
 
 
 def _scripts_of(texts: Sequence[str]) -> list[tuple[str | None, int]]:
@@ -507,11 +541,14 @@ def _worth_detecting(g: Guess, article_script: str | None) -> bool:
 
 def dominant_script(guesses: Sequence[Guess]) -> str | None:
     """The script with the most letters."""
-    votes: Counter[str] = Counter()
+    votes: dict[str, int] = {}
     for g in guesses:
         if g.script is not None:
-            votes[g.script] += g.letters
-    return min(votes, key=lambda s: (-votes[s], s)) if votes else None
+            votes[g.script] = votes.get(g.script, 0) + g.letters
+    if not votes:
+        return None
+    best = max(votes.values())
+    return min(s for s, v in votes.items() if v == best)  # ties: the first name
 
 
 def guess_all(texts: Sequence[str]) -> list[Guess]:
@@ -541,6 +578,9 @@ class GuessPlan:
         return [self.prepared[i][1] for i in self.todo]
 
 
+_make_plan = maker(GuessPlan)
+
+
 def plan_guesses(texts: Sequence[str]) -> GuessPlan:
     """The first half of :func:`guess_all`: scripts, and which segments to detect."""
     prepared = _guess_scripts(texts)
@@ -551,7 +591,7 @@ def plan_guesses(texts: Sequence[str]) -> GuessPlan:
         same = [i for i, g in enumerate(guesses) if g.script == script]
         if same and not any(guesses[i].script == script for i in todo):
             todo.append(max(same, key=lambda i: (guesses[i].letters, -i)))
-    return GuessPlan(tuple(prepared), tuple(todo))
+    return _make_plan(tuple(prepared), tuple(todo))
 
 
 def detect_planned(
@@ -612,6 +652,33 @@ def article_language(guesses: Sequence[Guess]) -> str | None:
         return None
     best = max(votes.values())
     return min(lang for lang, v in votes.items() if v == best)  # ties: stable, not order-bound
+
+
+def article_votes(voters: Sequence[Guess]) -> tuple[str | None, str | None]:
+    """The article's language (:func:`article_language`) and its script: the script with the
+    most letters among the voters of that language (the first seen on a tie)."""
+    compiled = compiled_module()
+    if compiled is not None and _make_guess is not Guess:  # the votes in one compiled pass
+        return compiled.article_votes(voters, _make_guess, _CJK)  # type: ignore[no-any-return]
+    language = article_language(voters)
+    votes: dict[str, int] = {}
+    for g in voters:
+        if g.script is not None and g.language == language:
+            votes[g.script] = votes.get(g.script, 0) + g.letters
+    return language, max(votes.items(), key=itemgetter(1))[0] if votes else None
+
+
+def mixed_all(
+    guesses: Sequence[Guess], article: str | None, article_script: str | None
+) -> tuple[tuple[str | None, bool], ...]:
+    """:func:`is_mixed` of each guess."""
+    compiled = compiled_module()
+    if compiled is not None and _make_guess is not Guess:
+        return compiled.mixed_all(  # type: ignore[no-any-return]
+            guesses, article, article_script, _make_guess, _CJK,
+            _SAME_SCRIPT_MIN_LETTERS, _SAME_SCRIPT_MIN_WORDS,
+        )  # fmt: skip
+    return tuple(is_mixed(g, article, article_script) for g in guesses)
 
 
 def is_mixed(g: Guess, article: str | None, article_script: str | None) -> tuple[str | None, bool]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import attrib
@@ -502,6 +502,117 @@ def test_the_compiled_masking_path_gives_the_same_answers_on_any_text(pieces):
     with pytest.MonkeyPatch.context() as monkeypatch:
         got, reference = _masked_both_ways(["".join(pieces)], monkeypatch)
     assert got == reference
+
+
+def _guesses_both_ways(texts, monkeypatch):
+    return _both_ways(lambda: language._guess_scripts(texts), monkeypatch, language)
+
+
+def test_script_guesses_in_one_compiled_pass_equal_the_reference_on_the_training_texts(
+    monkeypatch,
+):
+    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
+        texts = [r["text"] for r in csv.DictReader(f)]
+    got, reference = _guesses_both_ways(texts, monkeypatch)
+    assert got == reference
+    assert {g.script for g, _ in got} >= {"Latn", "Arab", "Hani", "Kana", "Hang", "Thai", None}
+    assert sum(masked != text for (_, masked), text in zip(got, texts, strict=True)) > 100
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(_MIXED | _ADDRESS_PIECES, max_size=6).map("".join), max_size=5))
+def test_script_guesses_in_one_compiled_pass_equal_the_reference_on_any_text(texts):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        got, reference = _guesses_both_ways(texts, monkeypatch)
+    assert got == reference
+
+
+def test_script_guesses_refuse_tables_and_callbacks_that_do_not_fit(compiled):
+    language.compiled_scripts()  # the script table set
+    names, languages, cjk = language._SCRIPT_TABLES
+    mask_rest, make, tie = language._mask_rest(compiled), language._make_guess, language._tie_script
+
+    def run(texts, *, mask=mask_rest, tie=tie, tables=(names, languages, cjk)):
+        return compiled.script_guesses(
+            texts, mask, make, tie, *tables, language._KANA, language._HANI
+        )
+
+    with pytest.raises(ValueError, match="one entry per script"):
+        run(["a"], tables=(names[:-1], languages, cjk))
+    with pytest.raises(TypeError, match="must return a str"):
+        run(["see www.example.com"], mask=lambda t: None)
+    with pytest.raises(ValueError, match="not in names"):
+        run(["ab αβ"], tie=lambda t: "Nope")  # two scripts with two letters each: a tie
+    with pytest.raises(TypeError):
+        run(["a", 1])
+    assert run(["ab αβ"]) == language._python_guess_scripts(["ab αβ"])
+
+
+@pytest.fixture(scope="module")
+def document_guesses() -> list[list[language.Guess]]:
+    """Each training document's line guesses, langdetect's answers included."""
+    docs: dict[str, list[str]] = {}
+    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            docs.setdefault(r["doc_id"], []).append(r["text"])
+    return [language.guess_all(texts) for texts in docs.values()]
+
+
+def _votes_both_ways(guesses, readings, monkeypatch):
+    def compute():
+        votes = language.article_votes(guesses)
+        return votes, [language.mixed_all(guesses, *reading) for reading in [votes, *readings]]
+
+    return _both_ways(compute, monkeypatch, language)
+
+
+def test_an_articles_votes_in_one_compiled_pass_equal_the_reference_on_the_training_documents(
+    document_guesses, monkeypatch
+):
+    readings = [("en", "Latn"), ("ja", "Kana"), ("ar", "Arab"), (None, None), ("fr", None)]
+    mixed = 0
+    for guesses in document_guesses:
+        got, reference = _votes_both_ways(guesses, readings, monkeypatch)
+        assert got == reference
+        mixed += sum(m for _, m in got[1][0])
+    assert mixed > 50  # the mixed-language lines of the data are among them
+
+
+_CODES = st.sampled_from([None, "en", "fr", "de", "ja", "zh", "ar"])
+_SCRIPT_NAMES = st.sampled_from([None, "Latn", "Hani", "Kana", "Arab", "Thai", "Hang"])
+_GUESSES = st.builds(
+    language._make_guess,
+    _CODES,
+    _SCRIPT_NAMES,
+    st.integers(0, 40),
+    st.integers(0, 8),
+    st.lists(st.tuples(_CODES.filter(bool), st.floats(0, 1)), max_size=3).map(tuple),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_GUESSES, max_size=8), st.lists(st.tuples(_CODES, _SCRIPT_NAMES), max_size=3))
+@example(  # nothing judgeable: every guess with a language votes, and the least code wins a tie
+    [language._make_guess(code, None, 0, 0, ()) for code in (None, "fr", "en")], []
+)
+def test_an_articles_votes_in_one_compiled_pass_equal_the_reference_on_any_guesses(
+    guesses, readings
+):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        got, reference = _votes_both_ways(guesses, readings, monkeypatch)
+    assert got == reference
+
+
+def test_an_articles_votes_refuse_what_is_not_a_guess(compiled):
+    make, cjk = language._make_guess, language._CJK
+    g = make("en", "Latn", 10, 2, ())
+    with pytest.raises(TypeError, match="must be a"):
+        compiled.article_votes([g, ("en", "Latn", 10, 2, ())], make, cjk)
+    with pytest.raises(TypeError, match="Maker of Guess"):
+        compiled.mixed_all([g], "en", "Latn", language.Guess, cjk, 25, 4)
+    with pytest.raises(TypeError, match="pair"):
+        compiled.mixed_all([make("fr", "Latn", 30, 5, ("fr",))], "en", "Latn", make, cjk, 25, 4)
+    assert compiled.article_votes([g], make, cjk) == ("en", "Latn")
 
 
 def _lines_both_ways(text, monkeypatch):
