@@ -14,7 +14,7 @@
  *   set_context_layout, context_matrix   features.context_matrix
  *   class_proba, best_kinds       CompiledModel.predict_proba's last steps, Detector._kinds
  *   plain_mask, plain_normalised  the common case of language.mask, features.normalise_text
- *   lower_digits                  the last step of features.normalise_text
+ *   lower_digits, lower           the last step of features.normalise_text, str.lower
  *   Profiles                      langdetect's Detector (attrib.langdetect_compiled)
  *   Maker                         frozen slots dataclasses built without their __init__
  *   csv_record_ends               where csv.reader's records end, in undecoded bytes
@@ -1830,34 +1830,86 @@ fail:
     return NULL;
 }
 
-/* plain_normalised(text) -> str or None: features.normalise_text(text) for a line with nothing
- * to mask (text.lower() with each run of decimal digits made "0"); None for any other line. */
-/* text.lower() with each run of decimal digits made one "0": features.normalise_text once the
- * addresses are masked. An ASCII text is lowered and its digits folded in one pass. */
-static PyObject *lowered_digits(PyObject *text) {
-    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
-    if (PyUnicode_IS_ASCII(text)) {
-        const Py_UCS1 *src = PyUnicode_1BYTE_DATA(text);
-        Py_ssize_t k = 0;
-        for (Py_ssize_t i = 0; i < len; i++) k += !(ascii_digit(src[i]) && i && ascii_digit(src[i - 1]));
-        PyObject *out = PyUnicode_New(k, 127);
-        if (!out) return NULL;
-        Py_UCS1 *dst = PyUnicode_1BYTE_DATA(out);
-        k = 0;
-        for (Py_ssize_t i = 0; i < len; i++) {
-            Py_UCS1 ch = src[i];
-            if (ascii_digit(ch)) {
-                if (!i || !ascii_digit(src[i - 1])) dst[k++] = '0';
-            } else {
-                dst[k++] = (ch >= 'A' && ch <= 'Z') ? (Py_UCS1)(ch + 32) : ch;
-            }
+/* str.lower() of a BMP character that lowers to one BMP character on its own, else LOWER_SPECIAL:
+ * one that lowers to several (U+0130), Σ (its lowercase depends on the letters around it) and
+ * U+FFFF itself. Filled from str.lower() on first use, so it follows the running Python's
+ * Unicode tables; str.lower() is that mapping character by character, but for Σ. */
+#define LOWER_SPECIAL 0xFFFF
+static uint16_t *bmp_lower = NULL;
+
+static int lower_table_ready(void) {
+    if (bmp_lower) return 0;
+    uint16_t *table = malloc(0x10000 * sizeof(uint16_t));
+    if (!table) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_UCS4 c = 0; c < 0x10000; c++) {
+        if (c < 128) {
+            table[c] = (uint16_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            continue;
         }
-        return out;
+        PyObject *one = PyUnicode_FromOrdinal((int)c);
+        PyObject *low = one ? PyObject_CallMethod(one, "lower", NULL) : NULL;
+        Py_XDECREF(one);
+        if (!low) {
+            free(table);
+            return -1;
+        }
+        Py_UCS4 l = PyUnicode_GET_LENGTH(low) == 1 ? PyUnicode_READ_CHAR(low, 0) : 0x10000;
+        Py_DECREF(low);
+        table[c] = (uint16_t)(l >= LOWER_SPECIAL || c == 0x3A3 ? LOWER_SPECIAL : l);
+    }
+    bmp_lower = table;
+    return 0;
+}
+
+/* text.lower(), with each run of decimal digits made one "0" when fold_digits; str.lower() itself
+ * for a text with an astral or special character (bmp_lower). */
+static PyObject *lowered(PyObject *text, int fold_digits) {
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (kind != PyUnicode_4BYTE_KIND && lower_table_ready() == 0) {
+        Py_UCS4 top = 0;
+        Py_ssize_t k = 0;
+        int plain = 1, prev_digit = 0;
+        for (Py_ssize_t i = 0; i < len; i++) {
+            Py_UCS4 l = bmp_lower[PyUnicode_READ(kind, data, i)];
+            if (l == LOWER_SPECIAL) {
+                plain = 0;
+                break;
+            }
+            int digit = fold_digits && u_isdecimal(l);
+            if (digit && prev_digit) continue;
+            prev_digit = digit;
+            if (digit) l = '0';
+            if (l > top) top = l;
+            k++;
+        }
+        if (plain) {
+            PyObject *out = PyUnicode_New(k, top);
+            if (!out) return NULL;
+            int out_kind = PyUnicode_KIND(out);
+            void *dst = PyUnicode_DATA(out);
+            prev_digit = 0;
+            k = 0;
+            for (Py_ssize_t i = 0; i < len; i++) {
+                Py_UCS4 l = bmp_lower[PyUnicode_READ(kind, data, i)];
+                int digit = fold_digits && u_isdecimal(l);
+                if (digit && prev_digit) continue;
+                prev_digit = digit;
+                PyUnicode_WRITE(out_kind, dst, k++, digit ? '0' : l);
+            }
+            return out;
+        }
+    } else if (PyErr_Occurred()) {
+        return NULL;
     }
     PyObject *lower = PyObject_CallMethod(text, "lower", NULL);
-    if (!lower || PyUnicode_READY(lower) < 0) return NULL;
-    int kind = PyUnicode_KIND(lower);
-    const void *data = PyUnicode_DATA(lower);
+    if (!fold_digits || !lower || PyUnicode_READY(lower) < 0) return lower;
+    kind = PyUnicode_KIND(lower);
+    data = PyUnicode_DATA(lower);
     Py_ssize_t digits = 0;
     len = PyUnicode_GET_LENGTH(lower);
     for (Py_ssize_t i = 0; i < len; i++)
@@ -1883,6 +1935,40 @@ static PyObject *lowered_digits(PyObject *text) {
     return out;
 }
 
+/* text.lower() with each run of decimal digits made one "0": features.normalise_text once the
+ * addresses are masked. An ASCII text is lowered and its digits folded in one pass. */
+static PyObject *lowered_digits(PyObject *text) {
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    if (PyUnicode_IS_ASCII(text)) {
+        const Py_UCS1 *src = PyUnicode_1BYTE_DATA(text);
+        Py_ssize_t k = 0;
+        for (Py_ssize_t i = 0; i < len; i++) k += !(ascii_digit(src[i]) && i && ascii_digit(src[i - 1]));
+        PyObject *out = PyUnicode_New(k, 127);
+        if (!out) return NULL;
+        Py_UCS1 *dst = PyUnicode_1BYTE_DATA(out);
+        k = 0;
+        for (Py_ssize_t i = 0; i < len; i++) {
+            Py_UCS1 ch = src[i];
+            if (ascii_digit(ch)) {
+                if (!i || !ascii_digit(src[i - 1])) dst[k++] = '0';
+            } else {
+                dst[k++] = (ch >= 'A' && ch <= 'Z') ? (Py_UCS1)(ch + 32) : ch;
+            }
+        }
+        return out;
+    }
+    return lowered(text, 1);
+}
+
+/* lower(text) -> str: text.lower(), without the Unicode database's full mapping for each
+ * character when none of them needs more than the table (bmp_lower). */
+static PyObject *lower(PyObject *self, PyObject *text) {
+    if (ready_str(text, "lower") < 0) return NULL;
+    return lowered(text, 0);
+}
+
+/* plain_normalised(text) -> str or None: features.normalise_text(text) for a line with nothing
+ * to mask (text.lower() with each run of decimal digits made "0"); None for any other line. */
 static PyObject *plain_normalised(PyObject *self, PyObject *text) {
     if (ready_str(text, "plain_normalised") < 0) return NULL;
     if (may_hold_address(text)) Py_RETURN_NONE;
@@ -3355,6 +3441,7 @@ static PyMethodDef methods[] = {
      "has_any(text, chars) -> bool: whether text holds one of the characters of chars."},
     {"dense_count", dense_count, METH_O,
      "dense_count(text) -> int: how many characters of text attrib.features._DENSE matches."},
+    {"lower", lower, METH_O, "lower(text) -> str: text.lower()."},
     {"lower_digits", lower_digits, METH_O,
      "lower_digits(text) -> str: text.lower() with each run of decimal digits made one '0'."},
     {NULL, NULL, 0, NULL},

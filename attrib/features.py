@@ -586,7 +586,7 @@ def piece_cues(line: str, cuts: tuple[int, ...]) -> dict[str, tuple[float, ...]]
         lex._kind_ids,
         _copyright_lexicon(lex._module),
         line,
-        line.lower(),
+        lex._module.lower(line),
         cuts,
         hosts,
     )
@@ -605,7 +605,6 @@ _CUE_KINDS = ("syndication", "chrome", "photo", "institution", "restriction", "o
 def _own_features(text: str, lex: Lexicon) -> tuple[float, ...]:
     """:func:`_line_cues` with the given lexicon: in one compiled pass when the lexicon is the
     compiled one, else in Python (the reference, which a test holds the compiled pass to)."""
-    lowered = text.lower()
     hosts = find_hosts(text)
     host_chars = sum(h.end - h.start for h in hosts)
     if lex._compiled is not None:
@@ -614,12 +613,13 @@ def _own_features(text: str, lex: Lexicon) -> tuple[float, ...]:
             lex._kind_ids,
             _copyright_lexicon(lex._module),
             text,
-            lowered,
+            lex._module.lower(text),  # str.lower(), from a table of the characters
             len(hosts),
             host_chars,
             hosts[-1].end if hosts else 0,
             bool(hosts) and all(_institutional(h.domain) for h in hosts),
         )
+    lowered = text.lower()
     cues = lex.counts(lowered)
     stripped = len(text.strip()) or 1
     # A credit ends with its host; a story names a site mid-sentence and goes on.

@@ -666,6 +666,29 @@ def test_lowering_with_digit_runs_folded_equals_the_regular_expression(text):
     assert _compiled_module().lower_digits(text) == features._DIGITS.sub("0", text.lower())
 
 
+def test_the_compiled_lowercase_of_each_character_is_strs():
+    lower = _compiled_module().lower
+    every = "".join(map(chr, range(0x10000)))
+    assert lower(every) == every.lower()  # it holds Σ and İ: str.lower() itself
+    table = "".join(c for c in every if len(c.lower()) == 1 and c not in "Σ\uffff")
+    assert lower(table) == table.lower()  # no special character: the table throughout
+    for c in range(0x10000):
+        assert lower(chr(c)) == chr(c).lower()
+
+
+# Letters whose lowercase is longer (İ) or depends on their neighbours (Σ), Greek and Latin-1
+# letters, digits of other scripts, letters beyond the BMP.
+_CASED = st.text(alphabet=st.sampled_from("ΣσςΑΩαω İiIı ÀÉØßẞ ДЖ 9٣۵ AZaz.\U00010400\U0001d400"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text() | _CASED)
+def test_the_compiled_lowercase_of_any_text_is_strs(text):
+    compiled = _compiled_module()
+    assert compiled.lower(text) == text.lower()
+    assert compiled.lower_digits(text) == features._DIGITS.sub("0", text.lower())
+
+
 def test_lowering_with_digit_runs_folded_takes_only_text(compiled):
     assert compiled.lower_digits("Page 12 of 345, ٣٤ Z") == "page 0 of 0, 0 z"
     with pytest.raises(TypeError):
