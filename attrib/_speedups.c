@@ -685,17 +685,38 @@ static void read_codes(PyObject *text, Py_ssize_t from, Py_ssize_t to, Py_UCS4 *
     }
 }
 
-/* tail_starts(texts, classes, tail_min, tail_max, head_min, margin, keep) -> list of tuples:
- * for each line, segment.tail_starts's offsets into the line (at most keep, ascending);
- * classes holds segment._CLASS_TABLE's class (0-4) of each script id. */
+/* features.is_paragraph(text[:cut].rstrip()) for paragraph = PARAGRAPH_CHARS: at least that
+ * long, or at least 0.4 of it, not ASCII, with kana, CJK, Hangul or Thai for half of it. */
+static int paragraph_head(PyObject *text, Py_ssize_t cut, Py_ssize_t paragraph) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = cut;
+    while (n > 0 && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, n - 1))) n--;
+    if (n >= paragraph) return 1;
+    if (n * 5 < paragraph * 2) return 0;
+    Py_ssize_t dense = 0;
+    int ascii = 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        ascii &= ch < 128;
+        dense += (ch >= 0x3040 && ch <= 0x30FF) || (ch >= 0x3400 && ch <= 0x9FFF) ||
+                 (ch >= 0xAC00 && ch <= 0xD7AF) || (ch >= 0x0E00 && ch <= 0x0E7F);
+    }
+    return !ascii && dense * 2 >= n;
+}
+
+/* tail_starts(texts, classes, tail_min, tail_max, head_min, margin, keep, paragraph=0) -> list of
+ * tuples: for each line, segment.tail_starts's offsets into the line (at most keep, ascending),
+ * with paragraph > 0 only those whose head is a paragraph (paragraph_head); classes holds
+ * segment._CLASS_TABLE's class (0-4) of each script id. */
 static PyObject *tail_starts(PyObject *self, PyObject *args) {
     PyObject *texts;
     Py_buffer class_buf;
-    Py_ssize_t tail_min, tail_max, head_min, margin;
+    Py_ssize_t tail_min, tail_max, head_min, margin, paragraph = 0;
     int keep;
     if (!scripts_ready() ||
-        !PyArg_ParseTuple(args, "Oy*nnnni", &texts, &class_buf, &tail_min, &tail_max, &head_min,
-                          &margin, &keep))
+        !PyArg_ParseTuple(args, "Oy*nnnni|n", &texts, &class_buf, &tail_min, &tail_max, &head_min,
+                          &margin, &keep, &paragraph))
         return NULL;
     unsigned char script_class[MAX_SCRIPTS];
     if (class_buf.len != n_scripts + 1) {
@@ -773,6 +794,12 @@ static PyObject *tail_starts(PyObject *self, PyObject *args) {
         }
         insertion_sort_ssize(starts, (size_t)kept);
         int from = kept > keep ? kept - keep : 0;
+        if (paragraph > 0) { /* only heads of paragraph length (features.is_paragraph) */
+            int k = from;
+            for (int j = from; j < kept; j++)
+                if (paragraph_head(text, starts[j], paragraph)) starts[k++] = starts[j];
+            kept = k;
+        }
         PyObject *row = PyTuple_New(kept - from);
         if (!row) {
             Py_CLEAR(result);
@@ -2035,8 +2062,10 @@ static inline int is_edge(Py_UCS4 ch) {
 }
 
 /* split_lines(text) -> list of (start, end): segment.split_lines's spans, without their text. */
-static PyObject *split_lines(PyObject *self, PyObject *text) {
-    if (ready_str(text, "split_lines") < 0) return NULL;
+static PyObject *split_lines(PyObject *self, PyObject *args) {
+    PyObject *text, *make_span = Py_None;
+    if (!PyArg_ParseTuple(args, "O|O", &text, &make_span) || ready_str(text, "split_lines") < 0)
+        return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t len = PyUnicode_GET_LENGTH(text);
@@ -2050,11 +2079,22 @@ static PyObject *split_lines(PyObject *self, PyObject *text) {
         while (lead < trail && is_edge(PyUnicode_READ(kind, data, lead))) lead++;
         while (trail > lead && is_edge(PyUnicode_READ(kind, data, trail - 1))) trail--;
         if (trail > lead) {
-            PyObject *pair = Py_BuildValue("(nn)", lead, trail);
-            if (!pair || PyList_Append(out, pair) < 0) Py_CLEAR(out);
-            Py_XDECREF(pair);
+            PyObject *item;
+            if (make_span == Py_None) {
+                item = Py_BuildValue("(nn)", lead, trail);
+            } else { /* make_span(start, end, text[start:end]) */
+                PyObject *argv[3] = {PyLong_FromSsize_t(lead), PyLong_FromSsize_t(trail),
+                                     PyUnicode_Substring(text, lead, trail)};
+                item = argv[0] && argv[1] && argv[2]
+                           ? PyObject_Vectorcall(make_span, argv, 3, NULL)
+                           : NULL;
+                for (int k = 0; k < 3; k++) Py_XDECREF(argv[k]);
+            }
+            if (!item || PyList_Append(out, item) < 0) Py_CLEAR(out);
+            Py_XDECREF(item);
         }
     }
+    if (out && make_span != Py_None) Py_SETREF(out, PyList_AsTuple(out));
     return out;
 }
 
@@ -3396,9 +3436,9 @@ static PyMethodDef methods[] = {
      "script_counts(texts, kana, hani) -> list of (best, letters, kana, tied, words): "
      "attrib.language._scripts_of's counts and _WORD's matches."},
     {"tail_starts", tail_starts, METH_VARARGS,
-     "tail_starts(texts, classes, tail_min, tail_max, head_min, margin, keep) -> list of "
-     "tuples of "
-     "offsets: attrib.segment.tail_starts for many lines."},
+     "tail_starts(texts, classes, tail_min, tail_max, head_min, margin, keep, paragraph=0) -> "
+     "list of tuples of offsets: attrib.segment.tail_starts for many lines; with paragraph, only "
+     "those whose head is a paragraph (attrib.features.is_paragraph)."},
     {"part_cues", part_cues, METH_VARARGS,
      "part_cues(lexicon, kinds, marks, text, lowered, cuts, hosts) -> tuple of line_cues of text and "
      "of its head and tail at each cut, or None where a piece could read otherwise alone."},
@@ -3419,8 +3459,9 @@ static PyMethodDef methods[] = {
     {"best_kinds", best_kinds, METH_VARARGS,
      "best_kinds(proba, footer, threshold, classes) -> list of (class, probability): "
      "attrib.detector.Detector._kinds."},
-    {"split_lines", split_lines, METH_O,
-     "split_lines(text) -> list of (start, end): attrib.segment.split_lines's spans."},
+    {"split_lines", split_lines, METH_VARARGS,
+     "split_lines(text, make_span=None) -> list of (start, end): attrib.segment.split_lines's "
+     "spans; with make_span, the tuple of make_span(start, end, text[start:end])."},
     {"script_guesses", script_guesses, METH_VARARGS,
      "script_guesses(texts, mask_rest, make_guess, tie_script, names, languages, cjk, kana, hani) "
      "-> list of (guess, masked): attrib.language._guess_scripts."},

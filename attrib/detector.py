@@ -18,7 +18,7 @@ import numpy as np
 
 from .compiled import CompiledModel
 from .domains import Host, find_hosts
-from .features import Record, build_records, is_paragraph, piece_cues
+from .features import PARAGRAPH_CHARS, Record, build_records, is_paragraph, piece_cues
 from .language import (
     Guess,
     GuessPlan,
@@ -229,7 +229,6 @@ class Detector:
 
 
 def _tail_records(
-    text: str,
     spans: Sequence[Span],
     records: list[Record],
     langs: _Languages,
@@ -247,15 +246,15 @@ def _tail_records(
     """
     candidates: list[tuple[int, int]] = []
     parts: list[tuple[str, str]] = []
-    for i, (span, starts) in enumerate(zip(spans, all_tail_starts(spans), strict=True)):
-        cuts = []
-        for start in starts:
-            head_text = text[span.start : start].rstrip()
-            if is_paragraph(head_text):
-                parts.append((text[start : span.end], head_text))
-                candidates.append((i, start))
-                cuts.append(start - span.start)
-        if cuts and (known := piece_cues(span.text, tuple(cuts))):
+    found = all_tail_starts(spans, (is_paragraph, PARAGRAPH_CHARS))  # after paragraph heads
+    for i, (span, starts) in enumerate(zip(spans, found, strict=True)):
+        if not starts:
+            continue
+        cuts = tuple([start - span.start for start in starts])
+        for start, cut in zip(starts, cuts, strict=True):
+            parts.append((span.text[cut:], span.text[:cut].rstrip()))
+            candidates.append((i, start))
+        if known := piece_cues(span.text, cuts):
             records[i]["cues"] = known  # from one pass over the line; its pieces' records copy it
     tails, undetected = _part_records(
         [records[i] for i, _ in candidates],
@@ -377,7 +376,7 @@ def training_records(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[
     for t in texts:
         spans.append(Span(start, start + len(t), t))
         start += len(t) + 1
-    candidates, tails, _ = _tail_records("\n".join(texts), spans, records, langs)
+    candidates, tails, _ = _tail_records(spans, records, langs)
     return records + tails, [*labels, *(labels[i] for i, _ in candidates)]
 
 
@@ -461,7 +460,7 @@ def analyze_spans(
         return Attribution(None, False, None, None, None, 0.0, (), text)
     guesses, langs, records = line_records([s.text for s in spans], guesses)
     candidates, tails, undetected = _tail_records(
-        text, spans, records, langs, same_script=langs.article is None
+        spans, records, langs, same_script=langs.article is None
     )
     # A tail in the article's script that langdetect would read as another language is, in its
     # features, the same tail with the article's language replaced and marked mixed. Both

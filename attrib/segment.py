@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .language import _SCRIPTS, ScriptTable, compiled_scripts
@@ -61,7 +61,7 @@ def split_lines(text: str) -> tuple[Span, ...]:
     """
     compiled = compiled_module()
     if compiled is not None:  # the same spans in one compiled pass
-        return tuple([_make_span(s, e, text[s:e]) for s, e in compiled.split_lines(text)])
+        return compiled.split_lines(text, _make_span)  # type: ignore[no-any-return]
     spans = []
     for m in _LINE.finditer(text):
         span = _strip(text, m.start(), m.end())
@@ -108,11 +108,25 @@ def tail_starts(span: Span) -> tuple[int, ...]:
     return tuple(span.start + i for i in keep[-_KEEP:])
 
 
-def all_tail_starts(spans: Sequence[Span]) -> list[tuple[int, ...]]:
-    """:func:`tail_starts` of each span: one compiled pass (:mod:`attrib.speedups`) if built."""
+def all_tail_starts(
+    spans: Sequence[Span], paragraph: tuple[Callable[[str], bool], int] | None = None
+) -> list[tuple[int, ...]]:
+    """:func:`tail_starts` of each span: one compiled pass (:mod:`attrib.speedups`) if built.
+
+    ``paragraph``: ``(is_paragraph, PARAGRAPH_CHARS)`` of :mod:`attrib.features` keeps only the
+    starts whose head (the line before them, without trailing white space) is a paragraph; the
+    compiled pass applies that rule itself, from the number of characters.
+    """
     compiled = compiled_scripts()
     if compiled is None:
-        return [tail_starts(span) for span in spans]
+        found = [tail_starts(span) for span in spans]
+        if paragraph is None:
+            return found
+        is_paragraph = paragraph[0]
+        return [
+            tuple([i for i in starts if is_paragraph(span.text[: i - span.start].rstrip())])
+            for span, starts in zip(spans, found, strict=True)
+        ]
     found = compiled.tail_starts(
         [span.text for span in spans],
         _script_classes(),
@@ -121,6 +135,7 @@ def all_tail_starts(spans: Sequence[Span]) -> list[tuple[int, ...]]:
         _HEAD_MIN,
         _MARGIN,
         _KEEP,
+        0 if paragraph is None else paragraph[1],
     )
     return [
         tuple([span.start + i for i in row]) if row else ()  # most lines have none

@@ -172,11 +172,19 @@ def test_compiled_script_and_word_counts_equal_the_reference_on_any_text(texts):
     assert got == reference
 
 
-def _tail_starts_both_ways(spans, monkeypatch):
+_PARAGRAPH_HEADS = (features.is_paragraph, features.PARAGRAPH_CHARS)
+
+
+def _tail_starts_both_ways(spans, monkeypatch, paragraph=None):
     compiled = _compiled_module()
     reference = [segment.tail_starts(span) for span in spans]
+    if paragraph is not None:  # the heads as the detector read them before the compiled pass
+        reference = [
+            tuple(i for i in starts if features.is_paragraph(span.text[: i - span.start].rstrip()))
+            for span, starts in zip(spans, reference, strict=True)
+        ]
     monkeypatch.setattr(language, "compiled_module", lambda: compiled)
-    return segment.all_tail_starts(spans), reference
+    return segment.all_tail_starts(spans, paragraph), reference
 
 
 def test_compiled_tail_starts_equal_the_reference_on_the_training_articles(monkeypatch):
@@ -187,6 +195,11 @@ def test_compiled_tail_starts_equal_the_reference_on_the_training_articles(monke
     got, reference = _tail_starts_both_ways(spans, monkeypatch)
     assert got == reference
     assert sum(map(len, got)) > 1000  # glued-footer candidates were there to find
+    after_paragraphs, reference = _tail_starts_both_ways(spans, monkeypatch, _PARAGRAPH_HEADS)
+    assert after_paragraphs == reference
+    assert 0 < sum(map(len, after_paragraphs)) < sum(map(len, got))
+    monkeypatch.setattr(language, "compiled_module", lambda: None)
+    assert segment.all_tail_starts(spans, _PARAGRAPH_HEADS) == reference  # the Python path
 
 
 # Sentence ends, closing quotes, spaces of several kinds, letters of every tail-start class.
@@ -196,12 +209,14 @@ _LINE = st.text(
 
 
 @settings(max_examples=300, deadline=None)
-@given(_LINE, st.integers(0, 420))
-def test_compiled_tail_starts_equal_the_reference_on_any_line(line, pad):
-    text = "h" * pad + line
+@given(_LINE, st.integers(0, 420), st.sampled_from("h東é "), st.booleans())
+def test_compiled_tail_starts_equal_the_reference_on_any_line(line, pad, char, paragraph):
+    text = "x" + char * pad + line  # heads long or short, dense or not, ending in white space
     spans = segment.split_lines(text)
     with pytest.MonkeyPatch.context() as monkeypatch:
-        got, reference = _tail_starts_both_ways(spans, monkeypatch)
+        got, reference = _tail_starts_both_ways(
+            spans, monkeypatch, _PARAGRAPH_HEADS if paragraph else None
+        )
     assert got == reference
 
 
