@@ -1859,33 +1859,53 @@ fail:
 
 /* str.lower() of a BMP character that lowers to one BMP character on its own, else LOWER_SPECIAL:
  * one that lowers to several (U+0130), Σ (its lowercase depends on the letters around it) and
- * U+FFFF itself. Filled from str.lower() on first use, so it follows the running Python's
- * Unicode tables; str.lower() is that mapping character by character, but for Σ. */
+ * U+FFFF itself. Filled on first use and checked against the running Python's str.lower(), which
+ * is that mapping character by character, but for Σ. */
 #define LOWER_SPECIAL 0xFFFF
 static uint16_t *bmp_lower = NULL;
 
+/* The table from the simple case mapping, checked against one str.lower() of all the other BMP
+ * characters; character by character from str.lower() should that check ever fail. */
 static int lower_table_ready(void) {
     if (bmp_lower) return 0;
     uint16_t *table = malloc(0x10000 * sizeof(uint16_t));
-    if (!table) {
+    Py_UCS4 *all = malloc(0x10000 * sizeof(Py_UCS4));
+    if (!table || !all) {
+        free(table);
+        free(all);
         PyErr_NoMemory();
         return -1;
     }
+    Py_ssize_t n = 0;
     for (Py_UCS4 c = 0; c < 0x10000; c++) {
-        if (c < 128) {
-            table[c] = (uint16_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-            continue;
-        }
+        Py_UCS4 l = Py_UNICODE_TOLOWER(c);
+        int special = c == 0x3A3 || c == 0x130 || l >= LOWER_SPECIAL;
+        table[c] = (uint16_t)(special ? LOWER_SPECIAL : l);
+        if (!special) all[n++] = c;
+    }
+    PyObject *text = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, all, n);
+    PyObject *low = text ? PyObject_CallMethod(text, "lower", NULL) : NULL;
+    Py_XDECREF(text);
+    if (!low) {
+        free(table);
+        free(all);
+        return -1;
+    }
+    int same = PyUnicode_GET_LENGTH(low) == n;
+    for (Py_ssize_t i = 0; same && i < n; i++) same = PyUnicode_READ_CHAR(low, i) == table[all[i]];
+    Py_DECREF(low);
+    free(all);
+    for (Py_UCS4 c = 0; !same && c < 0x10000; c++) { /* never seen: str.lower() of each */
         PyObject *one = PyUnicode_FromOrdinal((int)c);
-        PyObject *low = one ? PyObject_CallMethod(one, "lower", NULL) : NULL;
+        PyObject *l = one ? PyObject_CallMethod(one, "lower", NULL) : NULL;
         Py_XDECREF(one);
-        if (!low) {
+        if (!l) {
             free(table);
             return -1;
         }
-        Py_UCS4 l = PyUnicode_GET_LENGTH(low) == 1 ? PyUnicode_READ_CHAR(low, 0) : 0x10000;
-        Py_DECREF(low);
-        table[c] = (uint16_t)(l >= LOWER_SPECIAL || c == 0x3A3 ? LOWER_SPECIAL : l);
+        Py_UCS4 m = PyUnicode_GET_LENGTH(l) == 1 ? PyUnicode_READ_CHAR(l, 0) : 0x10000;
+        Py_DECREF(l);
+        table[c] = (uint16_t)(m >= LOWER_SPECIAL || c == 0x3A3 ? LOWER_SPECIAL : m);
     }
     bmp_lower = table;
     return 0;
