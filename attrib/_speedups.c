@@ -1907,7 +1907,10 @@ static int lower_table_ready(void) {
         Py_DECREF(l);
         table[c] = (uint16_t)(m >= LOWER_SPECIAL || c == 0x3A3 ? LOWER_SPECIAL : m);
     }
-    bmp_lower = table;
+    if (bmp_lower) /* another thread filled it meanwhile */
+        free(table);
+    else
+        bmp_lower = table;
     return 0;
 }
 
