@@ -6,8 +6,7 @@
  * works without this module, and attrib.speedups says which is in use.
  *
  *   hash_ngrams, text_scores      features.hash_ngrams, compiled.CompiledModel._text_scores
- *   set_scripts, script_counts    language._scripts_of and its word count
- *   script_guesses                language._guess_scripts
+ *   set_scripts, script_guesses   language._guess_scripts: scripts, words and guesses
  *   article_votes, mixed_all      language.article_votes, language.is_mixed of many guesses
  *   split_lines, tail_starts      segment.split_lines, segment.tail_starts
  *   Lexicon, line_cues            features.Lexicon, features._own_features
@@ -53,6 +52,11 @@ static inline int u_isdigit(Py_UCS4 ch) { return ch < 128 ? ascii_digit(ch) : Py
 static inline int u_isupper(Py_UCS4 ch) { return ch < 128 ? ch >= 'A' && ch <= 'Z' : Py_UNICODE_ISUPPER(ch); }
 static inline int u_isalnum(Py_UCS4 ch) {
     return ch < 128 ? ascii_letter(ch) || ascii_digit(ch) : Py_UNICODE_ISALNUM(ch);
+}
+/* A character of features._DENSE: kana, CJK, Hangul or Thai, scripts written without spaces. */
+static inline int dense_char(Py_UCS4 ch) {
+    return (ch >= 0x3040 && ch <= 0x30FF) || (ch >= 0x3400 && ch <= 0x9FFF) ||
+           (ch >= 0xAC00 && ch <= 0xD7AF) || (ch >= 0x0E00 && ch <= 0x0E7F);
 }
 
 #define PRIME 1000003ULL
@@ -603,45 +607,6 @@ static void count_scripts(PyObject *text, long long *counts, long long *words_ou
     *tied_out = tied;
 }
 
-/* script_counts(texts, kana, hani) -> list of (best, letters, kana, tied, words) per text: the
- * letters of each script counted as language._scripts_of counts them. best is the index of the
- * script with most letters (the first on a tie, as numpy.argmax), tied whether another has as
- * many, kana whether kana letters are at least a tenth of the Han ones; words counts
- * language._WORD's matches (letters not digits, joined by an apostrophe or hyphen). */
-static PyObject *script_counts(PyObject *self, PyObject *args) {
-    PyObject *texts;
-    int kana_id, hani_id;
-    if (!PyArg_ParseTuple(args, "Oii", &texts, &kana_id, &hani_id) || !scripts_ready())
-        return NULL;
-    if (kana_id < 0 || kana_id >= n_scripts || hani_id < 0 || hani_id >= n_scripts) {
-        PyErr_SetString(PyExc_ValueError, "bad script index");
-        return NULL;
-    }
-    PyObject *seq = str_sequence(texts, "script_counts");
-    if (!seq) return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    PyObject **items = PySequence_Fast_ITEMS(seq);
-    PyObject *result = PyList_New(n);
-    if (!result) goto done;
-    for (Py_ssize_t r = 0; r < n; r++) {
-        long long counts[MAX_SCRIPTS + 1], words, letters;
-        int best, tied;
-        count_scripts(items[r], counts, &words, &letters, &best, &tied);
-        long long kana = counts[kana_id + 1], hani = counts[hani_id + 1];
-        PyObject *row = Py_BuildValue("(iLOOL)", best, letters,
-                                      kana > 0 && kana * 10 >= hani ? Py_True : Py_False,
-                                      tied ? Py_True : Py_False, words);
-        if (!row) {
-            Py_CLEAR(result);
-            goto done;
-        }
-        PyList_SET_ITEM(result, r, row);
-    }
-done:
-    Py_DECREF(seq);
-    return result;
-}
-
 static const unsigned char ASCII_TERMINAL[128] = {['.'] = 1, ['!'] = 1, ['?'] = 1};
 
 static inline int is_terminal(Py_UCS4 ch) {
@@ -685,24 +650,22 @@ static void read_codes(PyObject *text, Py_ssize_t from, Py_ssize_t to, Py_UCS4 *
     }
 }
 
-/* features.is_paragraph(text[:cut].rstrip()) for paragraph = PARAGRAPH_CHARS: at least that
- * long, or at least 0.4 of it, not ASCII, with kana, CJK, Hangul or Thai for half of it. */
+/* features.is_paragraph of n characters, dense of them dense_char, for paragraph =
+ * PARAGRAPH_CHARS: at least that long, or at least 0.4 of it with dense characters for half of it
+ * (an ASCII text has none). */
+static inline int is_paragraph(Py_ssize_t n, Py_ssize_t dense, Py_ssize_t paragraph) {
+    return n >= paragraph || (n * 5 >= paragraph * 2 && dense * 2 >= n);
+}
+
+/* features.is_paragraph(text[:cut].rstrip()). */
 static int paragraph_head(PyObject *text, Py_ssize_t cut, Py_ssize_t paragraph) {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = cut;
+    Py_ssize_t n = cut, dense = 0;
     while (n > 0 && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, n - 1))) n--;
-    if (n >= paragraph) return 1;
-    if (n * 5 < paragraph * 2) return 0;
-    Py_ssize_t dense = 0;
-    int ascii = 1;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        ascii &= ch < 128;
-        dense += (ch >= 0x3040 && ch <= 0x30FF) || (ch >= 0x3400 && ch <= 0x9FFF) ||
-                 (ch >= 0xAC00 && ch <= 0xD7AF) || (ch >= 0x0E00 && ch <= 0x0E7F);
-    }
-    return !ascii && dense * 2 >= n;
+    if (n < paragraph && n * 5 >= paragraph * 2) /* only then do the dense characters count */
+        for (Py_ssize_t i = 0; i < n; i++) dense += dense_char(PyUnicode_READ(kind, data, i));
+    return is_paragraph(n, dense, paragraph);
 }
 
 /* tail_starts(texts, classes, tail_min, tail_max, head_min, margin, keep, paragraph=0) -> list of
@@ -1396,9 +1359,7 @@ static PyObject *own_features(int kind, const void *data, Py_ssize_t len, const 
         Py_UCS4 ch = READ(i);
         if (u_isdigit(ch)) digits++;
         else if (u_isupper(ch)) upper++;
-        if ((ch >= 0x3040 && ch <= 0x30FF) || (ch >= 0x3400 && ch <= 0x9FFF) ||
-            (ch >= 0xAC00 && ch <= 0xD7AF) || (ch >= 0x0E00 && ch <= 0x0E7F))
-            dense++;
+        dense += dense_char(ch);
         if (ch == '#') hash = 1;
         if (Py_UNICODE_ISSPACE(ch)) {
             in_word = 0;
@@ -1425,7 +1386,7 @@ static PyObject *own_features(int kind, const void *data, Py_ssize_t len, const 
             }
         }
     }
-    int paragraph = len >= 160 || (len >= 64 && dense * 2 >= len);
+    int paragraph = is_paragraph(len, dense, 160); /* features.PARAGRAPH_CHARS */
     int url = has_url(kind, data, len);
     int email = has_email(kind, data, len);
     double f[28] = {
@@ -2057,8 +2018,7 @@ static PyObject *dense_count(PyObject *self, PyObject *text) {
     const void *data = PyUnicode_DATA(text);
     for (Py_ssize_t i = 0; i < len; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        count += (ch >= 0x3040 && ch <= 0x30FF) || (ch >= 0x3400 && ch <= 0x9FFF) ||
-                 (ch >= 0xAC00 && ch <= 0xD7AF) || (ch >= 0x0E00 && ch <= 0x0E7F);
+        count += dense_char(ch);
     }
     return PyLong_FromSsize_t(count);
 }
@@ -3455,9 +3415,6 @@ static PyMethodDef methods[] = {
      "(len(texts), n_classes), or None when a count is beyond log_table."},
     {"set_scripts", set_scripts, METH_VARARGS,
      "set_scripts(table, astral, n_scripts): the script of each code point."},
-    {"script_counts", script_counts, METH_VARARGS,
-     "script_counts(texts, kana, hani) -> list of (best, letters, kana, tied, words): "
-     "attrib.language._scripts_of's counts and _WORD's matches."},
     {"tail_starts", tail_starts, METH_VARARGS,
      "tail_starts(texts, classes, tail_min, tail_max, head_min, margin, keep, paragraph=0) -> "
      "list of tuples of offsets: attrib.segment.tail_starts for many lines; with paragraph, only "

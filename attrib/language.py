@@ -401,26 +401,12 @@ def _python_guess_scripts(texts: Sequence[str]) -> list[tuple[Guess, str]]:
 
 
 def _scripts_and_words(texts: Sequence[str]) -> list[tuple[str | None, int, int]]:
-    """:func:`_scripts_of` and the number of :data:`_WORD` matches of each text: one compiled
-    pass (:mod:`attrib.speedups`), else numpy and the regular expression."""
-    compiled = compiled_scripts()
-    if compiled is None:
-        return [
-            (script, letters, len(_WORD.findall(t)) if script is not None else 0)
-            for t, (script, letters) in zip(texts, _scripts_of(texts), strict=True)
-        ]
-    out: list[tuple[str | None, int, int]] = []
-    rows = compiled.script_counts(texts, _KANA, _HANI)
-    for t, (best, letters, kana, tied, words) in zip(texts, rows, strict=True):
-        if not letters:
-            out.append((None, 0, 0))
-        elif kana:
-            out.append(("Kana", letters, words))
-        elif tied:
-            out.append((script_of(t)[0], letters, words))
-        else:
-            out.append((_SCRIPTS[best], letters, words))
-    return out
+    """:func:`_scripts_of` and the number of :data:`_WORD` matches of each text (the compiled
+    pass counts both in :func:`_guess_scripts`)."""
+    return [
+        (script, letters, len(_WORD.findall(t)) if script is not None else 0)
+        for t, (script, letters) in zip(texts, _scripts_of(texts), strict=True)
+    ]
 
 
 def compiled_scripts() -> ModuleType | None:

@@ -146,30 +146,10 @@ def _both_ways(compute, monkeypatch, *modules):
     return compute(), reference
 
 
-def _scripts_both_ways(texts, monkeypatch):
-    return _both_ways(lambda: language._scripts_and_words(texts), monkeypatch, language)
-
-
-def test_compiled_script_and_word_counts_equal_the_reference_on_the_training_texts(monkeypatch):
-    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
-        texts = [language.mask(r["text"]) for r in csv.DictReader(f)]
-    got, reference = _scripts_both_ways(texts, monkeypatch)
-    assert got == reference
-    assert {script for script, _, _ in got} >= {"Latn", "Arab", "Hani", "Kana", "Hang", "Thai"}
-
-
 # Letters of several scripts (a tie among them too), Han beyond the BMP, digits, joiners.
 _MIXED = st.text(
     alphabet=st.sampled_from("ab ΑΒ абا ب東の한ไ1٣_-'’ \U00020001\U0001d400😀\ud83dÅ²"), max_size=30
 )
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_MIXED, max_size=5))
-def test_compiled_script_and_word_counts_equal_the_reference_on_any_text(texts):
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        got, reference = _scripts_both_ways(texts, monkeypatch)
-    assert got == reference
 
 
 _PARAGRAPH_HEADS = (features.is_paragraph, features.PARAGRAPH_CHARS)
