@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import pickle
 import shutil
 from pathlib import Path
@@ -39,10 +40,28 @@ def compiled():
     return _compiled_module()
 
 
+@functools.lru_cache(maxsize=1)
+def _training_rows() -> tuple[dict[str, str], ...]:
+    """data/train.csv's rows, read once for the module."""
+    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
+        return tuple(csv.DictReader(f))
+
+
+def _training_lines() -> list[str]:
+    return [r["text"] for r in _training_rows()]
+
+
+def _training_documents() -> list[list[dict[str, str]]]:
+    """Each training document's rows, in order."""
+    docs: dict[str, list[dict[str, str]]] = {}
+    for r in _training_rows():
+        docs.setdefault(r["doc_id"], []).append(r)
+    return list(docs.values())
+
+
 @pytest.fixture(scope="module")
 def training_texts() -> list[str]:
-    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
-        return [normalise_text(r["text"]) for r in csv.DictReader(f)]
+    return [normalise_text(t) for t in _training_lines()]
 
 
 def _same_csr(a, b) -> bool:
@@ -168,8 +187,7 @@ def _tail_starts_both_ways(spans, monkeypatch, paragraph=None):
 
 
 def test_compiled_tail_starts_equal_the_reference_on_the_training_articles(monkeypatch):
-    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
-        lines = [r["text"] for r in csv.DictReader(f)]
+    lines = _training_lines()
     text = "\n".join(lines)
     spans = segment.split_lines(text)
     got, reference = _tail_starts_both_ways(spans, monkeypatch)
@@ -211,8 +229,7 @@ def lexicons():
 
 def test_a_lines_own_features_in_one_compiled_pass_equal_the_reference(lexicons):
     compiled, reference = lexicons
-    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
-        texts = [r["text"] for r in csv.DictReader(f)]
+    texts = _training_lines()
     for text in texts:
         assert features._own_features(text, compiled) == features._own_features(text, reference)
 
@@ -242,8 +259,7 @@ def _cuts(line: str) -> tuple[int, ...]:
 
 def test_a_lines_pieces_take_their_own_features_from_one_pass_over_the_line(lexicons):
     compiled, reference = lexicons
-    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
-        lines = [r["text"] for r in csv.DictReader(f)]
+    lines = _training_lines()
     passed = 0
     for line in lines:
         if not (cuts := _cuts(line)):
@@ -325,12 +341,8 @@ def test_the_context_matrix_in_one_compiled_pass_equals_the_reference(compiled, 
 
 
 def _training_records(every: int) -> list[dict]:
-    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
-        docs: dict[str, list[dict[str, str]]] = {}
-        for r in csv.DictReader(f):
-            docs.setdefault(r["doc_id"], []).append(r)
     records = []
-    for rows in list(docs.values())[::every]:
+    for rows in _training_documents()[::every]:
         recs, _ = training_records([r["text"] for r in rows], [r["label"] for r in rows])
         records += recs
     return records
@@ -472,8 +484,7 @@ def _masked_both_ways(texts, monkeypatch):
 def test_lines_with_nothing_to_mask_or_no_host_take_a_compiled_path_with_the_same_answers(
     monkeypatch,
 ):
-    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
-        texts = [r["text"] for r in csv.DictReader(f)]
+    texts = _training_lines()
     got, reference = _masked_both_ways(texts, monkeypatch)
     assert got == reference
     assert sum(_compiled_module().plain_mask(t) for t in texts) > len(texts) / 2  # the common case
@@ -506,8 +517,7 @@ def _guesses_both_ways(texts, monkeypatch):
 def test_script_guesses_in_one_compiled_pass_equal_the_reference_on_the_training_texts(
     monkeypatch,
 ):
-    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
-        texts = [r["text"] for r in csv.DictReader(f)]
+    texts = _training_lines()
     got, reference = _guesses_both_ways(texts, monkeypatch)
     assert got == reference
     assert {g.script for g, _ in got} >= {"Latn", "Arab", "Hani", "Kana", "Hang", "Thai", None}
@@ -546,11 +556,7 @@ def test_script_guesses_refuse_tables_and_callbacks_that_do_not_fit(compiled):
 @pytest.fixture(scope="module")
 def document_guesses() -> list[list[language.Guess]]:
     """Each training document's line guesses, langdetect's answers included."""
-    docs: dict[str, list[str]] = {}
-    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f):
-            docs.setdefault(r["doc_id"], []).append(r["text"])
-    return [language.guess_all(texts) for texts in docs.values()]
+    return [language.guess_all([r["text"] for r in rows]) for rows in _training_documents()]
 
 
 def _votes_both_ways(guesses, readings, monkeypatch):
@@ -615,11 +621,8 @@ def _lines_both_ways(text, monkeypatch):
 
 
 def test_compiled_line_splitting_equals_the_reference_on_the_training_articles(monkeypatch):
-    with (ROOT / "data" / "train.csv").open(encoding="utf-8", newline="") as f:
-        docs: dict[str, list[str]] = {}
-        for r in csv.DictReader(f):
-            docs.setdefault(r["doc_id"], []).append(r["text"])
-    for lines in docs.values():
+    for rows in _training_documents():
+        lines = [r["text"] for r in rows]
         got, reference = _lines_both_ways("\r\n\r\n".join(lines), monkeypatch)
         assert got == reference
 
