@@ -16,7 +16,8 @@
  *   lower_digits, lower           the last step of features.normalise_text, str.lower
  *   Profiles                      langdetect's Detector (attrib.langdetect_compiled)
  *   Maker                         frozen slots dataclasses built without their __init__
- *   csv_record_ends               where csv.reader's records end, in undecoded bytes
+ *   csv_record_ends, csv_rows     where csv.reader's records end in undecoded bytes; its rows
+ *   csv_lines                     batch._csv_text's lines, encoded
  *   dense_count, has_any          features.is_paragraph's count, langdetect's Vietnamese check
  *
  * Module state (the count array, the script table, the context layout, a lexicon's stamps) is
@@ -2183,7 +2184,8 @@ static PyObject *field(PyObject *record, int k) {
 static int number(PyObject *record, int k, double *out) {
     PyObject *v = field(record, k);
     if (!v) return -1;
-    *out = PyFloat_AsDouble(v);
+    /* an int or a bool without the float object float(v) makes; the same value */
+    *out = PyLong_Check(v) ? PyLong_AsDouble(v) : PyFloat_AsDouble(v);
     return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
 }
 
@@ -2498,8 +2500,12 @@ static PyObject *best_kinds(PyObject *self, PyObject *args) {
 #define MT_M 397
 
 typedef struct {
-    uint64_t key; /* up to three code points, 21 bits each, the first lowest; 0 for an empty slot */
     uint32_t start, count; /* the n-gram's entries, or its dense row when count > LD_DENSE_MIN */
+} GramEntries;
+
+typedef struct {
+    uint64_t key; /* up to three code points, 21 bits each, the first lowest; 0 for an empty slot */
+    GramEntries at;
 } GramSlot;
 
 typedef struct {
@@ -2513,8 +2519,9 @@ typedef struct {
     double *dense; /* rows of n_langs probabilities, zero where a language lacks the n-gram */
     uint32_t *norm; /* NGram.normalize of each BMP code point; the others are left as they are */
     uint32_t mt[MT_N]; /* the generator after random.seed(seed) and its first twist */
-    Buf keys, grams, text; /* scratch: a text's n-grams (keys, then slots of the known ones)
-                            * and its cleaned code points */
+    Buf keys, grams, text; /* scratch: a text's n-grams (keys, then the entries of the known
+                            * ones, copied so that a draw reads no slot) and its cleaned code
+                            * points */
 } ProfilesObject;
 
 static void profiles_dealloc(ProfilesObject *self) {
@@ -2646,7 +2653,7 @@ static inline int ld_normalize_converged(double *prob, int n) {
 /* Detector._update_lang_prob: prob[i] *= weight + p[i], where p is zero but for the n-gram's
  * entries (weight + 0.0 is weight). The n-grams read most often are known to many languages:
  * those have a full row. */
-static inline void ld_update(const ProfilesObject *pf, double *prob, const GramSlot *s,
+static inline void ld_update(const ProfilesObject *pf, double *prob, const GramEntries *s,
                              double weight) {
     int n = pf->n_langs;
     if (s->count > LD_DENSE_MIN) {
@@ -2701,7 +2708,7 @@ static int ld_clean(ProfilesObject *pf, PyObject *text) {
     return 0;
 }
 
-/* Detector._extract_ngrams with NGram.add_char: the slots of the known n-grams, in pf->grams.
+/* Detector._extract_ngrams with NGram.add_char: the entries of the known n-grams, in pf->grams.
  * The n-grams are read first and looked up after, a few ahead of each lookup fetched from
  * memory while it runs, and so are the probabilities of the n-grams found. */
 static int ld_extract(ProfilesObject *pf) {
@@ -2739,7 +2746,7 @@ static int ld_extract(ProfilesObject *pf) {
             if (k > 1 || ch != ' ') keys[n_keys++] = key;
         }
     }
-    uint32_t *out = pf->grams.data;
+    GramEntries *out = pf->grams.data;
     size_t m = 0;
     enum { AHEAD = 8 };
     for (size_t j = 0; j < n_keys; j++) {
@@ -2747,13 +2754,13 @@ static int ld_extract(ProfilesObject *pf) {
         uint64_t s = find_gram(pf->slots, pf->slot_mask, keys[j]);
         const GramSlot *slot = &pf->slots[s];
         if (!slot->key) continue;
-        out[m++] = (uint32_t)s;
-        if (slot->count > LD_DENSE_MIN) {
-            const char *row = (const char *)(pf->dense + slot->start);
+        out[m++] = slot->at;
+        if (slot->at.count > LD_DENSE_MIN) {
+            const char *row = (const char *)(pf->dense + slot->at.start);
             for (int b = 0; b < pf->n_langs * 8; b += 64) __builtin_prefetch(row + b);
         } else {
-            __builtin_prefetch(pf->entry_prob + slot->start);
-            __builtin_prefetch(pf->entry_lang + slot->start);
+            __builtin_prefetch(pf->entry_prob + slot->at.start);
+            __builtin_prefetch(pf->entry_lang + slot->at.start);
         }
     }
     pf->grams.len = m;
@@ -2775,7 +2782,7 @@ static PyObject *ld_detect_one(ProfilesObject *pf, PyObject *text) {
     if (ld_clean(pf, text) < 0 || ld_extract(pf) < 0) return NULL;
     size_t n_grams = pf->grams.len;
     if (!n_grams) Py_RETURN_NONE;
-    const uint32_t *grams = pf->grams.data;
+    const GramEntries *grams = pf->grams.data;
     int nl = pf->n_langs;
     double langprob[LD_MAX_LANGS], prob[LD_MAX_LANGS];
     for (int j = 0; j < nl; j++) langprob[j] = 0.0;
@@ -2790,7 +2797,7 @@ static PyObject *ld_detect_one(ProfilesObject *pf, PyObject *text) {
         double weight = alpha / LD_BASE_FREQ;
         for (int i = 0;; i++) {
             uint32_t pick = rng_below(&rng, (uint32_t)n_grams);
-            ld_update(pf, prob, &pf->slots[grams[pick]], weight);
+            ld_update(pf, prob, &grams[pick], weight);
             if (i % 5 == 0 && (ld_normalize_converged(prob, nl) || i >= LD_ITERATION_LIMIT))
                 break;
         }
@@ -2895,7 +2902,7 @@ static PyObject *profiles_new(PyTypeObject *type, PyObject *args, PyObject *kwds
     self = (ProfilesObject *)type->tp_alloc(type, 0);
     if (!self) goto done;
     self->keys.item = sizeof(uint64_t);
-    self->grams.item = sizeof(uint32_t);
+    self->grams.item = sizeof(GramEntries);
     self->text.item = sizeof(Py_UCS4);
     self->n_langs = (int)n_langs;
     Py_INCREF(names);
@@ -2947,17 +2954,17 @@ static PyObject *profiles_new(PyTypeObject *type, PyObject *args, PyObject *kwds
         if (!keys[i]) continue;
         uint64_t s = find_gram(self->slots, self->slot_mask, keys[i]);
         self->slots[s].key = keys[i];
-        self->slots[s].count++;
+        self->slots[s].at.count++;
     }
     uint32_t start = 0;
     for (size_t s = 0; s < cap; s++) {
-        self->slots[s].start = start;
-        start += self->slots[s].count;
+        self->slots[s].at.start = start;
+        start += self->slots[s].at.count;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         if (!keys[i]) continue;
         uint64_t s = find_gram(self->slots, self->slot_mask, keys[i]);
-        uint32_t at = self->slots[s].start;
+        uint32_t at = self->slots[s].at.start;
         for (uint32_t k = 0; k < fill[s]; k++)
             if (self->entry_lang[at + k] == lang[i]) {
                 PyErr_SetString(PyExc_ValueError, "Profiles(): an n-gram twice in one language");
@@ -2968,7 +2975,7 @@ static PyObject *profiles_new(PyTypeObject *type, PyObject *args, PyObject *kwds
         fill[s]++;
     }
     size_t n_dense = 0;
-    for (size_t s = 0; s < cap; s++) n_dense += self->slots[s].count > LD_DENSE_MIN;
+    for (size_t s = 0; s < cap; s++) n_dense += self->slots[s].at.count > LD_DENSE_MIN;
     self->dense = calloc(n_dense ? n_dense * n_langs : 1, sizeof *self->dense);
     if (!self->dense) {
         PyErr_NoMemory();
@@ -2977,11 +2984,11 @@ static PyObject *profiles_new(PyTypeObject *type, PyObject *args, PyObject *kwds
     n_dense = 0;
     for (size_t s = 0; s < cap; s++) {
         GramSlot *slot = &self->slots[s];
-        if (slot->count <= LD_DENSE_MIN) continue;
+        if (slot->at.count <= LD_DENSE_MIN) continue;
         double *row = self->dense + n_dense++ * n_langs;
-        for (uint32_t k = 0; k < slot->count; k++)
-            row[self->entry_lang[slot->start + k]] = self->entry_prob[slot->start + k];
-        slot->start = (uint32_t)((row - self->dense));
+        for (uint32_t k = 0; k < slot->at.count; k++)
+            row[self->entry_lang[slot->at.start + k]] = self->entry_prob[slot->at.start + k];
+        slot->at.start = (uint32_t)((row - self->dense));
     }
     memcpy(self->norm, norm.buf, 0x10000 * sizeof *self->norm);
     memcpy(self->mt, state.buf, sizeof self->mt);
@@ -3088,6 +3095,310 @@ static PyObject *csv_record_ends(PyObject *self, PyObject *args) {
     }
 done:
     PyBuffer_Release(&view);
+    return out;
+}
+
+/* csv_rows(text) -> list of lists of str: list(csv.reader(io.StringIO(text, newline=""))) with
+ * the default dialect, by the csv module's own state machine (Modules/_csv.c): the reader is fed
+ * lines that end after "\n", after a "\r" not followed by "\n", or at the end of the text, and
+ * each line is followed by its end-of-line event. A field is a slice of the text unless a
+ * doubled quote or a character after a closing quote breaks it; then it is built in a buffer. */
+enum { CR_START_RECORD, CR_START_FIELD, CR_IN_FIELD, CR_IN_QUOTED, CR_QUOTE_IN_QUOTED, CR_EAT_CRNL };
+#define CR_EOL ((Py_UCS4)0xFFFFFFFFu)
+
+typedef struct {
+    PyObject *text, *fields, *rows;
+    Py_ssize_t start, len; /* the field as a slice of text, while it is one */
+    int sliced, had; /* had: the field holds characters (a slice or the buffer) */
+    Buf buf;         /* Py_UCS4 characters of a field that is not a slice */
+} CsvReader;
+
+static int cr_add(CsvReader *r, Py_UCS4 c, Py_ssize_t i) {
+    if (!r->had) {
+        r->had = 1;
+        r->sliced = 1;
+        r->start = i;
+        r->len = 1;
+        return 0;
+    }
+    if (r->sliced && i == r->start + r->len) {
+        r->len++;
+        return 0;
+    }
+    if (r->sliced) { /* from here on the field is built in the buffer */
+        r->buf.len = 0;
+        if (buf_reserve(&r->buf, (size_t)r->len + 1) < 0) return -1;
+        Py_UCS4 *out = r->buf.data;
+        for (Py_ssize_t k = 0; k < r->len; k++) out[k] = PyUnicode_READ_CHAR(r->text, r->start + k);
+        r->buf.len = (size_t)r->len;
+        r->sliced = 0;
+    }
+    if (buf_reserve(&r->buf, 1) < 0) return -1;
+    ((Py_UCS4 *)r->buf.data)[r->buf.len++] = c;
+    return 0;
+}
+
+static int cr_save(CsvReader *r) {
+    PyObject *field;
+    if (!r->had)
+        field = PyUnicode_New(0, 0);
+    else if (r->sliced)
+        field = PyUnicode_Substring(r->text, r->start, r->start + r->len);
+    else
+        field = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, r->buf.data, (Py_ssize_t)r->buf.len);
+    r->had = 0;
+    if (!field) return -1;
+    if (!r->fields && !(r->fields = PyList_New(0))) {
+        Py_DECREF(field);
+        return -1;
+    }
+    int bad = PyList_Append(r->fields, field);
+    Py_DECREF(field);
+    return bad;
+}
+
+/* One character (or CR_EOL) through _csv.c's parse_process_char, default dialect, not strict. */
+static int cr_char(CsvReader *r, int *state, Py_UCS4 c, Py_ssize_t i) {
+    int eol = c == CR_EOL, newline = c == '\n' || c == '\r';
+    switch (*state) {
+    case CR_START_RECORD:
+        if (eol) return 0;
+        if (newline) {
+            *state = CR_EAT_CRNL;
+            return 0;
+        }
+        *state = CR_START_FIELD;
+        /* fall through */
+    case CR_START_FIELD:
+        if (newline || eol) {
+            if (cr_save(r) < 0) return -1;
+            *state = eol ? CR_START_RECORD : CR_EAT_CRNL;
+        } else if (c == '"') {
+            *state = CR_IN_QUOTED;
+        } else if (c == ',') {
+            if (cr_save(r) < 0) return -1;
+        } else {
+            if (cr_add(r, c, i) < 0) return -1;
+            *state = CR_IN_FIELD;
+        }
+        return 0;
+    case CR_IN_FIELD:
+        if (newline || eol) {
+            if (cr_save(r) < 0) return -1;
+            *state = eol ? CR_START_RECORD : CR_EAT_CRNL;
+        } else if (c == ',') {
+            if (cr_save(r) < 0) return -1;
+            *state = CR_START_FIELD;
+        } else if (cr_add(r, c, i) < 0) {
+            return -1;
+        }
+        return 0;
+    case CR_IN_QUOTED:
+        if (eol) return 0;
+        if (c == '"') {
+            *state = CR_QUOTE_IN_QUOTED;
+            return 0;
+        }
+        return cr_add(r, c, i);
+    case CR_QUOTE_IN_QUOTED:
+        if (c == '"') {
+            *state = CR_IN_QUOTED;
+            return cr_add(r, c, i);
+        }
+        if (c == ',') {
+            if (cr_save(r) < 0) return -1;
+            *state = CR_START_FIELD;
+        } else if (newline || eol) {
+            if (cr_save(r) < 0) return -1;
+            *state = eol ? CR_START_RECORD : CR_EAT_CRNL;
+        } else {
+            if (cr_add(r, c, i) < 0) return -1;
+            *state = CR_IN_FIELD;
+        }
+        return 0;
+    default: /* CR_EAT_CRNL: only line ends can follow, as lines are cut */
+        if (eol) *state = CR_START_RECORD;
+        return 0;
+    }
+}
+
+/* The record read so far, ended: Reader_iternext returns its fields (an empty list for a blank
+ * line). */
+static int cr_emit(CsvReader *r) {
+    PyObject *fields = r->fields ? r->fields : PyList_New(0);
+    r->fields = NULL;
+    if (!fields) return -1;
+    int bad = PyList_Append(r->rows, fields);
+    Py_DECREF(fields);
+    return bad;
+}
+
+static PyObject *csv_rows(PyObject *self, PyObject *text) {
+    if (ready_str(text, "csv_rows") < 0) return NULL;
+    CsvReader r = {text, NULL, PyList_New(0), 0, 0, 0, 0, {NULL, 0, 0, sizeof(Py_UCS4)}};
+    if (!r.rows) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int state = CR_START_RECORD, in_line = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (state == CR_IN_QUOTED) {
+            /* the run up to the next quote joins the field at once: inside quotes, line ends
+             * are characters of the field and their end-of-line events do nothing */
+            Py_ssize_t j = i;
+            if (kind == PyUnicode_1BYTE_KIND) {
+                const Py_UCS1 *q = memchr((const Py_UCS1 *)data + i, '"', (size_t)(n - i));
+                j = q ? q - (const Py_UCS1 *)data : n;
+            } else if (kind == PyUnicode_2BYTE_KIND) {
+                const Py_UCS2 *d = data;
+                while (j < n && d[j] != '"') j++;
+            } else {
+                const Py_UCS4 *d = data;
+                while (j < n && d[j] != '"') j++;
+            }
+            if (j > i) {
+                if (!r.had) {
+                    r.had = r.sliced = 1;
+                    r.start = i;
+                    r.len = 0;
+                }
+                if (r.sliced && i == r.start + r.len) {
+                    r.len += j - i;
+                } else {
+                    if (cr_add(&r, PyUnicode_READ(kind, data, i), i) < 0) goto fail;
+                    if (buf_reserve(&r.buf, (size_t)(j - i)) < 0) goto fail;
+                    Py_UCS4 *out = (Py_UCS4 *)r.buf.data + r.buf.len;
+                    for (Py_ssize_t k = i + 1; k < j; k++) *out++ = PyUnicode_READ(kind, data, k);
+                    r.buf.len += (size_t)(j - i - 1);
+                }
+                in_line = 1;
+                i = j - 1;
+                continue;
+            }
+        }
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        in_line = 1;
+        if (cr_char(&r, &state, c, i) < 0) goto fail;
+        int line_end = c == '\n' || (c == '\r' && !(i + 1 < n && PyUnicode_READ(kind, data, i + 1) == '\n'));
+        if (line_end) {
+            in_line = 0;
+            if (cr_char(&r, &state, CR_EOL, i) < 0) goto fail;
+            if (state == CR_START_RECORD && cr_emit(&r) < 0) goto fail;
+        }
+    }
+    if (in_line) { /* the last line, without a line end */
+        if (cr_char(&r, &state, CR_EOL, n) < 0) goto fail;
+        if (state == CR_START_RECORD && cr_emit(&r) < 0) goto fail;
+    }
+    if (state != CR_START_RECORD) { /* the text ends inside a quoted field: what it holds */
+        if (r.had || state == CR_IN_QUOTED) {
+            if (cr_save(&r) < 0 || cr_emit(&r) < 0) goto fail;
+        }
+    }
+    free(r.buf.data);
+    Py_XDECREF(r.fields);
+    return r.rows;
+fail:
+    free(r.buf.data);
+    Py_XDECREF(r.fields);
+    Py_DECREF(r.rows);
+    return NULL;
+}
+
+/* csv_lines(rows, results, cell) -> bytes: the UTF-8 CSV lines of the rows, each row's fields
+ * followed by its result's, as batch._csv_line writes them: a field holding a quote is quoted
+ * with its quotes doubled, one holding a comma, "\n" or "\r" is quoted, a line of one empty
+ * field is '""'. A field that is not a str is cell(value), which must return a str; None is "". */
+static int cl_field(Buf *out, PyObject *v, PyObject *cell, int only) {
+    PyObject *owned = NULL;
+    if (v == Py_None) {
+        v = owned = PyUnicode_New(0, 0);
+    } else if (!PyUnicode_Check(v)) {
+        v = owned = PyObject_CallOneArg(cell, v);
+        if (v && !PyUnicode_Check(v)) {
+            PyErr_SetString(PyExc_TypeError, "cell must return a str");
+            Py_CLEAR(owned);
+            v = NULL;
+        }
+    }
+    if (!v) return -1;
+    Py_ssize_t len;
+    const char *u = PyUnicode_AsUTF8AndSize(v, &len);
+    if (!u) {
+        Py_XDECREF(owned);
+        return -1;
+    }
+    int quote = only && len == 0, doubled = 0;
+    for (Py_ssize_t k = 0; k < len; k++) {
+        char c = u[k];
+        if (c == '"') doubled = 1;
+        else if (c == ',' || c == '\n' || c == '\r') quote = 1;
+    }
+    if (buf_reserve(out, (size_t)len * (doubled ? 2 : 1) + 3) < 0) {
+        Py_XDECREF(owned);
+        return -1;
+    }
+    char *o = (char *)out->data + out->len;
+    if (quote || doubled) *o++ = '"';
+    if (doubled) {
+        for (Py_ssize_t k = 0; k < len; k++) {
+            if (u[k] == '"') *o++ = '"';
+            *o++ = u[k];
+        }
+    } else {
+        memcpy(o, u, (size_t)len);
+        o += len;
+    }
+    if (quote || doubled) *o++ = '"';
+    out->len = (size_t)(o - (char *)out->data);
+    Py_XDECREF(owned);
+    return 0;
+}
+
+static PyObject *csv_lines(PyObject *self, PyObject *args) {
+    PyObject *rows, *results, *cell;
+    if (!PyArg_ParseTuple(args, "OOO", &rows, &results, &cell)) return NULL;
+    PyObject *rs = PySequence_Fast(rows, "rows must be a sequence");
+    if (!rs) return NULL;
+    PyObject *qs = PySequence_Fast(results, "results must be a sequence");
+    if (!qs) {
+        Py_DECREF(rs);
+        return NULL;
+    }
+    PyObject *out = NULL;
+    Buf b = {NULL, 0, 0, 1};
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(rs);
+    if (PySequence_Fast_GET_SIZE(qs) != n) {
+        PyErr_SetString(PyExc_ValueError, "rows and results differ in length");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *parts[2] = {PySequence_Fast(PySequence_Fast_GET_ITEM(rs, i), "a row must be a sequence"),
+                              PySequence_Fast(PySequence_Fast_GET_ITEM(qs, i), "a result must be a sequence")};
+        int bad = !parts[0] || !parts[1];
+        Py_ssize_t total = bad ? 0 : PySequence_Fast_GET_SIZE(parts[0]) + PySequence_Fast_GET_SIZE(parts[1]);
+        Py_ssize_t written = 0;
+        for (int p = 0; p < 2 && !bad; p++) {
+            Py_ssize_t m = PySequence_Fast_GET_SIZE(parts[p]);
+            PyObject **items = PySequence_Fast_ITEMS(parts[p]);
+            for (Py_ssize_t k = 0; k < m && !bad; k++) {
+                if (written++) {
+                    if ((bad = buf_reserve(&b, 1) < 0)) break;
+                    ((char *)b.data)[b.len++] = ',';
+                }
+                bad = cl_field(&b, items[k], cell, total == 1) < 0;
+            }
+        }
+        Py_XDECREF(parts[0]);
+        Py_XDECREF(parts[1]);
+        if (bad || buf_reserve(&b, 1) < 0) goto done;
+        ((char *)b.data)[b.len++] = '\n';
+    }
+    out = PyBytes_FromStringAndSize(b.data, (Py_ssize_t)b.len);
+done:
+    free(b.data);
+    Py_DECREF(rs);
+    Py_DECREF(qs);
     return out;
 }
 
@@ -3455,6 +3766,10 @@ static PyMethodDef methods[] = {
     {"plain_normalised", plain_normalised, METH_O,
      "plain_normalised(text) -> str or None: attrib.features.normalise_text(text) when the "
      "line holds nothing to mask, else None."},
+    {"csv_rows", csv_rows, METH_O,
+     "csv_rows(text) -> list of lists of str: list(csv.reader(io.StringIO(text, newline='')))."},
+    {"csv_lines", csv_lines, METH_VARARGS,
+     "csv_lines(rows, results, cell) -> bytes: batch._csv_text's CSV lines, UTF-8 encoded."},
     {"csv_record_ends", csv_record_ends, METH_VARARGS,
      "csv_record_ends(buffer, final) -> list of int: where the csv module's records end in "
      "undecoded bytes."},

@@ -464,6 +464,21 @@ def _csv_text(rows: Sequence[Sequence[Any]], results: Sequence[Row]) -> str:
     )
 
 
+def _csv_cell_text(value: Any) -> str:
+    """A cell that is not a str, as :func:`_csv_field` reads it before quoting."""
+    return str(_csv_cell(value))
+
+
+def _csv_bytes(rows: Sequence[Sequence[str]], results: Sequence[Row]) -> bytes:
+    """:func:`_csv_text` of rows of str, UTF-8 encoded: in one compiled pass when built."""
+    from .speedups import compiled_module
+
+    compiled = compiled_module()
+    if compiled is None:
+        return _csv_text(rows, results).encode("utf-8")
+    return compiled.csv_lines(rows, results, _csv_cell_text)  # type: ignore[no-any-return]
+
+
 def _put(path: Path, data: bytes) -> None:
     """Write a part: to a temporary name, then renamed, so a part on disk is always whole."""
     tmp = path.with_name(path.name + ".tmp")
@@ -473,7 +488,7 @@ def _put(path: Path, data: bytes) -> None:
 
 def _write_part(chunk: _Chunk, results: list[Row], fmt: str, path: Path) -> None:
     if fmt == "csv":
-        _put(path, _csv_text(chunk.rows or [], results).encode("utf-8"))
+        _put(path, _csv_bytes(chunk.rows or [], results))
         return
     if fmt == "jsonl":
         lines = []
@@ -585,6 +600,20 @@ def _tally(results: Sequence[Row]) -> tuple[int, int, int]:
     return len(results), sum(1 for r in results if r[1]), sum(1 for r in results if r[-1])
 
 
+def _csv_records(data: bytes, encoding_errors: str) -> list[list[str]]:
+    """``list(csv.reader(...))`` of undecoded CSV records: in one compiled pass when built."""
+    from .speedups import compiled_module
+
+    compiled = compiled_module()
+    if compiled is not None:
+        return compiled.csv_rows(data.decode("utf-8", encoding_errors))  # type: ignore[no-any-return]
+    csv.field_size_limit(2**31 - 1)
+    stream = io.TextIOWrapper(
+        io.BytesIO(data), encoding="utf-8", errors=encoding_errors, newline=""
+    )
+    return list(csv.reader(stream))
+
+
 def _work_csv(
     source: bytes | tuple[str, int, int],
     count: int,
@@ -609,11 +638,7 @@ def _work_csv(
         with open(path, "rb") as f:
             f.seek(start)
             source = f.read(end - start)
-    csv.field_size_limit(2**31 - 1)
-    stream = io.TextIOWrapper(
-        io.BytesIO(source), encoding="utf-8", errors=encoding_errors, newline=""
-    )
-    records = list(csv.reader(stream))  # a UnicodeDecodeError goes to the caller
+    records = _csv_records(source, encoding_errors)  # a UnicodeDecodeError goes to the caller
     if len(records) != count:
         raise AssertionError(f"{count} records cut from the file, {len(records)} read")
     width, j = len(header), header.index(text_column)
@@ -623,7 +648,7 @@ def _work_csv(
         notes.append(note)
     results = _work([row[j] for row in records], max_chars, model_path, trust)
     _with_notes(results, notes)
-    lines = _csv_text(records, results).encode("utf-8")
+    lines = _csv_bytes(records, results)
     if part is not None:
         _put(Path(part), lines)
         return None, *_tally(results)

@@ -511,9 +511,7 @@ def analyze_spans(
     )
     footers = tuple(s for s in segments if s.kind == "footer")
     host = _source_host(footers)
-    confidence = max(
-        [float(np.maximum.reduce(line_proba[:, footer]))] + [v[3] for v in split_at.values()]
-    )
+    confidence = max(footer_proba[:n_lines] + [v[3] for v in split_at.values()])
     return _make_attribution(
         final.article,  # language
         bool(footers),  # is_syndicated

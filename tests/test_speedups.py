@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+import io
 import pickle
 import shutil
 from pathlib import Path
@@ -772,6 +773,38 @@ def test_csv_records_end_in_undecoded_bytes_where_the_csv_module_ends_them(piece
     # read in two blocks, the first block's records end where the whole file's do
     first = _compiled_module().csv_record_ends(data[:cut], False)
     assert first == ends[: len(first)] and all(e <= cut for e in first)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_CSV_PIECES | st.sampled_from(["😀", '"a""b"', "\r\r"]), max_size=24) | st.text())
+@example(['"', "a", '""', "a", '"', "x", "\n"])  # a doubled quote, then a character after one
+@example(['"', "a", "\r\n"])  # the text ends inside quotes
+def test_csv_rows_are_the_csv_modules_rows(pieces):
+    text = "".join(pieces)
+    assert _compiled_module().csv_rows(text) == list(csv.reader(io.StringIO(text, newline="")))
+
+
+_CSV_CELLS = st.text(alphabet=st.sampled_from([",", '"', "\r", "\n", "a", "é", "東", "\x00", "😀"]))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(_CSV_CELLS, max_size=3),
+            st.lists(
+                _CSV_CELLS | st.none() | st.booleans() | st.floats() | st.integers(), max_size=9
+            ),
+        )
+    )
+)
+@example([([""], [])])  # a line of one empty field is written '""'
+def test_csv_lines_are_the_pure_python_lines_encoded(pairs):
+    from attrib.batch import _csv_cell_text, _csv_text
+
+    rows, results = [r for r, _ in pairs], [q for _, q in pairs]
+    written = _compiled_module().csv_lines(rows, results, _csv_cell_text)
+    assert written == _csv_text(rows, results).encode("utf-8")
 
 
 @settings(max_examples=500, deadline=None)
