@@ -118,6 +118,17 @@ def test_compiled_ngram_counts_equal_the_numpy_reference_on_any_text(texts):
     assert _same_csr(_compiled_counts(texts), _hash_ngrams_numpy(texts, 1, 4, 2**18))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab é\x00\n東😀"), min_size=10, max_size=400)))
+@example(["e" * 254, "e" * 255, "ab " * 300, "x" * 5000, "short"])  # a column 255 times is sorted
+@example([" ".join(["word"] * 100), "ab"])
+def test_ngram_counts_read_from_the_bitmap_equal_the_reference(texts):
+    # The bitmap counts texts of 32 n-grams or more for 2^12 to 2^20 columns; others are sorted.
+    for n_features in (2**12, 2**18, 2**20):
+        expected = _hash_ngrams_numpy(texts, 1, 4, n_features)
+        assert _same_csr(_compiled_counts(texts, 1, 4, n_features), expected)
+
+
 def test_compiled_ngram_counts_refuse_what_is_not_text(compiled):
     with pytest.raises(TypeError, match="not int"):
         compiled.hash_ngrams(["ok", 3], 1, 4, 2**18)
