@@ -310,13 +310,38 @@ static Py_ssize_t count_row(Counter *k, PyObject *text) {
         return -1;
     uint32_t *cols = k->cols.data, *counts = k->cnt.data;
     size_t n_all = 0;
-    for (Py_ssize_t i = 0; i < m; i++) {
-        uint64_t h = 0;
-        for (int n = 1; n <= k->hi && i + n <= m; n++) {
-            uint64_t code = c[i + n - 1];
-            h = n == 1 ? code : (h * PRIME) ^ code;
-            if (n >= 3 && c[i + n - 2] == 32) break; /* a space inside the window */
-            if (n >= k->lo) cols[n_all++] = bucket(h, n, k->mask);
+    if (k->lo == 1 && k->hi == 4 && m >= 4) { /* the default n-grams, the loop below unrolled */
+        const uint64_t mask = k->mask;
+        Py_ssize_t i = 0;
+        for (; i + 4 <= m; i++) {
+            uint64_t c0 = c[i], c1 = c[i + 1], c2 = c[i + 2], c3 = c[i + 3];
+            uint64_t h2 = (c0 * PRIME) ^ c1;
+            cols[n_all++] = bucket(c0, 1, mask);
+            cols[n_all++] = bucket(h2, 2, mask);
+            if (c1 == 32) continue;
+            uint64_t h3 = (h2 * PRIME) ^ c2;
+            cols[n_all++] = bucket(h3, 3, mask);
+            if (c2 == 32) continue;
+            cols[n_all++] = bucket((h3 * PRIME) ^ c3, 4, mask);
+        }
+        for (; i < m; i++) { /* the last three positions: windows cut by the end */
+            uint64_t h = 0;
+            for (int n = 1; n <= 4 && i + n <= m; n++) {
+                uint64_t code = c[i + n - 1];
+                h = n == 1 ? code : (h * PRIME) ^ code;
+                if (n >= 3 && c[i + n - 2] == 32) break;
+                cols[n_all++] = bucket(h, n, mask);
+            }
+        }
+    } else {
+        for (Py_ssize_t i = 0; i < m; i++) {
+            uint64_t h = 0;
+            for (int n = 1; n <= k->hi && i + n <= m; n++) {
+                uint64_t code = c[i + n - 1];
+                h = n == 1 ? code : (h * PRIME) ^ code;
+                if (n >= 3 && c[i + n - 2] == 32) break; /* a space inside the window */
+                if (n >= k->lo) cols[n_all++] = bucket(h, n, k->mask);
+            }
         }
     }
     Py_ssize_t marked = k->use_seen && n_all >= 32 ? count_marked(k, n_all) : -1;
