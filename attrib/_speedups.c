@@ -11,6 +11,7 @@
  *   split_lines, tail_starts      segment.split_lines, segment.tail_starts
  *   Lexicon, line_cues            features.Lexicon, features._own_features
  *   set_context_layout, context_matrix   features.context_matrix
+ *   line_records                  features.build_records
  *   class_proba, best_kinds       CompiledModel.predict_proba's last steps, Detector._kinds
  *   plain_mask, plain_normalised  the common case of language.mask, features.normalise_text
  *   lower_digits, lower           the last step of features.normalise_text, str.lower
@@ -2203,6 +2204,100 @@ static const char *RECORD_FIELDS[14] = {"text", "prev", "next", "index", "count"
                                        "long_after", "letters", "language", "article_language",
                                        "script", "article_script", "mixed", "headline"};
 
+static int record_keys_ready(void) {
+    for (int k = 0; k < 14; k++)
+        if (!record_keys[k] && !(record_keys[k] = PyUnicode_InternFromString(RECORD_FIELDS[k])))
+            return -1;
+    if (!key_cues && !(key_cues = PyUnicode_InternFromString("cues"))) return -1;
+    return 0;
+}
+
+/* line_records(texts, guesses, languages, mixed, article_language, article_script, long_flags,
+ * headline) -> list of dict: features.build_records' records, its keys in its order, from the
+ * flags of the paragraph-long lines and the headline it computes. */
+enum { F_TEXT, F_PREV, F_NEXT, F_INDEX, F_COUNT, F_LONG_BEFORE, F_LONG_AFTER, F_LETTERS,
+       F_LANGUAGE, F_ARTICLE_LANGUAGE, F_SCRIPT, F_ARTICLE_SCRIPT, F_MIXED, F_HEADLINE };
+static const int RECORD_ORDER[14] = {F_TEXT, F_INDEX, F_COUNT, F_LONG_BEFORE, F_LONG_AFTER,
+                                     F_LANGUAGE, F_SCRIPT, F_ARTICLE_LANGUAGE, F_ARTICLE_SCRIPT,
+                                     F_MIXED, F_LETTERS, F_PREV, F_NEXT, F_HEADLINE};
+
+static PyObject *line_records(PyObject *self, PyObject *args) {
+    PyObject *texts_o, *guesses_o, *languages_o, *mixed_o, *article_language, *article_script,
+        *flags_o, *headline;
+    if (!PyArg_ParseTuple(args, "OOOOOOOO", &texts_o, &guesses_o, &languages_o, &mixed_o,
+                          &article_language, &article_script, &flags_o, &headline))
+        return NULL;
+    if (record_keys_ready() < 0) return NULL;
+    static PyObject *name_script = NULL, *name_letters = NULL;
+    if (!name_script && !(name_script = PyUnicode_InternFromString("script"))) return NULL;
+    if (!name_letters && !(name_letters = PyUnicode_InternFromString("letters"))) return NULL;
+    PyObject *seqs[5] = {NULL, NULL, NULL, NULL, NULL}, *out = NULL, *empty = NULL;
+    PyObject *given[5] = {texts_o, guesses_o, languages_o, mixed_o, flags_o};
+    Py_ssize_t *after = NULL;
+    for (int k = 0; k < 5; k++)
+        if (!(seqs[k] = PySequence_Fast(given[k], "line_records takes sequences"))) goto done;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seqs[0]);
+    for (int k = 1; k < 5; k++)
+        if (PySequence_Fast_GET_SIZE(seqs[k]) != n) {
+            PyErr_SetString(PyExc_ValueError, "line_records: the sequences differ in length");
+            goto done;
+        }
+    PyObject **texts = PySequence_Fast_ITEMS(seqs[0]), **guesses = PySequence_Fast_ITEMS(seqs[1]),
+             **languages = PySequence_Fast_ITEMS(seqs[2]), **mixed = PySequence_Fast_ITEMS(seqs[3]),
+             **flags = PySequence_Fast_ITEMS(seqs[4]);
+    if (!(after = malloc(((size_t)n + 1) * sizeof *after)) || !(empty = PyUnicode_New(0, 0))) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    after[n] = 0; /* after[i]: the paragraph-long lines from i on */
+    for (Py_ssize_t i = n - 1; i >= 0; i--) {
+        int f = PyObject_IsTrue(flags[i]);
+        if (f < 0) goto done;
+        after[i] = after[i + 1] + f;
+    }
+    if (!(out = PyList_New(n))) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int m = PyObject_IsTrue(mixed[i]);
+        if (m < 0) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyObject *v[14] = {NULL};
+        v[F_TEXT] = Py_NewRef(texts[i]);
+        v[F_PREV] = Py_NewRef(i > 0 ? texts[i - 1] : empty);
+        v[F_NEXT] = Py_NewRef(i + 1 < n ? texts[i + 1] : empty);
+        v[F_INDEX] = PyLong_FromSsize_t(i);
+        v[F_COUNT] = PyLong_FromSsize_t(n);
+        v[F_LONG_BEFORE] = PyLong_FromSsize_t(after[0] - after[i]);
+        v[F_LONG_AFTER] = PyLong_FromSsize_t(after[i + 1]);
+        v[F_LETTERS] = PyObject_GetAttr(guesses[i], name_letters);
+        v[F_LANGUAGE] = Py_NewRef(languages[i]);
+        v[F_ARTICLE_LANGUAGE] = Py_NewRef(article_language);
+        v[F_SCRIPT] = PyObject_GetAttr(guesses[i], name_script);
+        v[F_ARTICLE_SCRIPT] = Py_NewRef(article_script);
+        v[F_MIXED] = PyBool_FromLong(m);
+        v[F_HEADLINE] = Py_NewRef(headline);
+        PyObject *d = PyDict_New();
+        int bad = !d;
+        for (int k = 0; k < 14; k++) {
+            int f = RECORD_ORDER[k];
+            if (!bad && (!v[f] || PyDict_SetItem(d, record_keys[f], v[f]) < 0)) bad = 1;
+        }
+        for (int k = 0; k < 14; k++) Py_XDECREF(v[k]);
+        if (bad) {
+            Py_XDECREF(d);
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, i, d);
+    }
+done:
+    free(after);
+    Py_XDECREF(empty);
+    for (int k = 0; k < 5; k++) Py_XDECREF(seqs[k]);
+    return out;
+}
+
 static int int_list(PyObject *seq, int *out, int limit, int *n) {
     PyObject *fast = PySequence_Fast(seq, "layout lists must be sequences of int");
     if (!fast) return -1;
@@ -2263,10 +2358,7 @@ static PyObject *set_context_layout(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "the context layout's lists do not fit together");
         return NULL;
     }
-    for (int k = 0; k < 14; k++)
-        if (!record_keys[k] && !(record_keys[k] = PyUnicode_InternFromString(RECORD_FIELDS[k])))
-            return NULL;
-    if (!key_cues && !(key_cues = PyUnicode_InternFromString("cues"))) return NULL;
+    if (record_keys_ready() < 0) return NULL;
     layout.n_text = n_text;
     layout.n_features = n_features;
     layout.n_copy = n1;
@@ -3874,6 +3966,9 @@ static PyMethodDef methods[] = {
      "csv_rows(text) -> list of lists of str: list(csv.reader(io.StringIO(text, newline='')))."},
     {"csv_lines", csv_lines, METH_VARARGS,
      "csv_lines(rows, results, cell) -> bytes: batch._csv_text's CSV lines, UTF-8 encoded."},
+    {"line_records", line_records, METH_VARARGS,
+     "line_records(texts, guesses, languages, mixed, article_language, article_script, "
+     "long_flags, headline) -> list of dict: features.build_records' records."},
     {"csv_record_ends", csv_record_ends, METH_VARARGS,
      "csv_record_ends(buffer, final) -> list of int: where the csv module's records end in "
      "undecoded bytes."},

@@ -383,6 +383,33 @@ def build_records(
     """
     n = len(texts)
     long_flags = [is_paragraph(t) for t in texts]
+    # a credit may quote the title; a first line too short to be one is not looked for
+    headline = texts[0].strip() if n > 1 else ""
+    if len(headline) < HEADLINE_CHARS:
+        headline = ""
+    compiled = compiled_module()
+    if compiled is not None:  # the same dicts, built in one compiled pass
+        return compiled.line_records(  # type: ignore[no-any-return]
+            texts, guesses, languages, mixed, article_language, article_script, long_flags,
+            headline,
+        )  # fmt: skip
+    return _python_records(
+        texts, guesses, languages, mixed, article_language, article_script, long_flags, headline
+    )
+
+
+def _python_records(
+    texts: Sequence[str],
+    guesses: Sequence[Guess],
+    languages: Sequence[str | None],
+    mixed: Sequence[bool],
+    article_language: str | None,
+    article_script: str | None,
+    long_flags: Sequence[bool],
+    headline: str,
+) -> list[Record]:
+    """:func:`build_records` after its flags and headline (the compiled pass's reference)."""
+    n = len(texts)
     long_after = [0] * n
     running = 0
     for i in range(n - 1, -1, -1):
@@ -390,10 +417,6 @@ def build_records(
         running += long_flags[i]
     records: list[Record] = []
     long_before = 0
-    # a credit may quote the title; a first line too short to be one is not looked for
-    headline = texts[0].strip() if n > 1 else ""
-    if len(headline) < HEADLINE_CHARS:
-        headline = ""
     for i, text in enumerate(texts):
         g = guesses[i]
         records.append(

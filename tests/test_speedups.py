@@ -352,6 +352,42 @@ def test_the_context_matrix_in_one_compiled_pass_equals_the_reference(compiled, 
     )
 
 
+def _records_both_ways(texts, monkeypatch, compiled):
+    """build_records of an article's lines by the compiled pass and by the Python reference."""
+    from attrib.detector import _languages
+
+    guesses = language.guess_all(texts)
+    langs = _languages(guesses)
+    args = (
+        texts,
+        guesses,
+        [lang for lang, _ in langs.segments],
+        [mixed for _, mixed in langs.segments],
+        langs.article,
+        langs.script,
+    )
+    monkeypatch.setattr(features, "compiled_module", lambda: compiled)
+    got = features.build_records(*args)
+    monkeypatch.setattr(features, "compiled_module", lambda: None)
+    reference = features.build_records(*args)
+    monkeypatch.undo()
+    return got, reference
+
+
+def test_records_built_in_one_compiled_pass_equal_the_reference_key_for_key(compiled, monkeypatch):
+    for rows in _training_documents()[::3] + [[], [{"text": "Only line."}]]:
+        got, reference = _records_both_ways([r["text"] for r in rows], monkeypatch, compiled)
+        assert [list(r.items()) for r in got] == [list(r.items()) for r in reference]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TRICKY | st.sampled_from(["A paragraph. " * 15, "東京の天気" * 20, "  Title  "])))
+def test_records_of_any_lines_built_in_one_compiled_pass_equal_the_reference(texts):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        got, reference = _records_both_ways(texts, monkeypatch, _compiled_module())
+    assert [list(r.items()) for r in got] == [list(r.items()) for r in reference]
+
+
 def _training_records(every: int) -> list[dict]:
     records = []
     for rows in _training_documents()[::every]:
