@@ -14,6 +14,7 @@
  *   line_records                  features.build_records
  *   class_proba, best_kinds       CompiledModel.predict_proba's last steps, Detector._kinds
  *   plain_mask, plain_normalised  the common case of language.mask, features.normalise_text
+ *   url_start                     language.url_start of its two URL patterns
  *   lower_digits, lower           the last step of features.normalise_text, str.lower
  *   Profiles                      langdetect's Detector (attrib.langdetect_compiled)
  *   Maker                         frozen slots dataclasses built without their __init__
@@ -3598,6 +3599,39 @@ done:
     return out;
 }
 
+/* url_start(text, wide_dots, links) -> int: language.url_start with www = [wW]{3} and a dot
+ * ("." only, or with wide_dots also "．" and "。"): five characters before the first "://", with
+ * links the first "[" of a text holding "](" if earlier, or the first "www" and its dot that
+ * starts before that; len(text) when there is none of them. */
+static PyObject *url_start(PyObject *self, PyObject *args) {
+    PyObject *text;
+    int wide, links;
+    if (!PyArg_ParseTuple(args, "Upp", &text, &wide, &links)) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), lo = n, first_bracket = -1;
+    int link = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        if (c == ':' && lo == n && i + 2 < n && PyUnicode_READ(kind, d, i + 1) == '/' &&
+            PyUnicode_READ(kind, d, i + 2) == '/')
+            lo = i >= 5 ? i - 5 : 0;
+        else if (c == '[' && first_bracket < 0)
+            first_bracket = i;
+        else if (c == ']' && i + 1 < n && PyUnicode_READ(kind, d, i + 1) == '(')
+            link = 1;
+    }
+    if (links && link && first_bracket >= 0 && first_bracket < lo) lo = first_bracket;
+    for (Py_ssize_t i = 0; i < lo && i + 3 < n; i++) {
+        if ((PyUnicode_READ(kind, d, i) | 32) != 'w' || (PyUnicode_READ(kind, d, i + 1) | 32) != 'w' ||
+            (PyUnicode_READ(kind, d, i + 2) | 32) != 'w')
+            continue;
+        Py_UCS4 dot = PyUnicode_READ(kind, d, i + 3);
+        if (dot == '.' || (wide && (dot == 0xFF0E || dot == 0x3002))) return PyLong_FromSsize_t(i);
+    }
+    return PyLong_FromSsize_t(lo);
+}
+
 /* ---- Instances of frozen slots dataclasses without their __init__ ----
  *
  * A frozen dataclass's __init__ sets each field through object.__setattr__, one Python call per
@@ -3969,6 +4003,8 @@ static PyMethodDef methods[] = {
     {"line_records", line_records, METH_VARARGS,
      "line_records(texts, guesses, languages, mixed, article_language, article_script, "
      "long_flags, headline) -> list of dict: features.build_records' records."},
+    {"url_start", url_start, METH_VARARGS,
+     "url_start(text, wide_dots, links) -> int: language.url_start's answer."},
     {"csv_record_ends", csv_record_ends, METH_VARARGS,
      "csv_record_ends(buffer, final) -> list of int: where the csv module's records end in "
      "undecoded bytes."},

@@ -358,7 +358,8 @@ def normalise_texts(texts: Iterable[str]) -> list[str]:
 
 def _normalised_masked(text: str, compiled: Any) -> str:
     """:func:`normalise_text` of a line that may hold something to mask."""
-    text = sub_from(_URL, text, "§", _url_start(text))
+    start = _url_start(text) if compiled is None else compiled.url_start(text, True, False)
+    text = sub_from(_URL, text, "§", start)
     if "@" in text:
         text = _EMAIL.sub("¤", text)
     hosts = find_hosts(text)

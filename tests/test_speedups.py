@@ -388,6 +388,23 @@ def test_records_of_any_lines_built_in_one_compiled_pass_equal_the_reference(tex
     assert [list(r.items()) for r in got] == [list(r.items()) for r in reference]
 
 
+_URL_PIECES = st.sampled_from(
+    ["w", "W", "www", ".", "．", "。", ":", "/", "://", "[", "]", "(", "](", "a", " ", "é", "😀"]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_URL_PIECES, max_size=20))
+@example(["[", "a", "](", "x", " ", "www", "．", "b"])  # a link first; a wide dot only for features
+def test_where_a_url_can_start_is_found_in_one_pass_as_the_patterns_find_it(pieces):
+    text = "".join(pieces)
+    compiled = _compiled_module()
+    assert compiled.url_start(text, False, True) == language.url_start(
+        text, language._WWW_DOT, links=True
+    )
+    assert compiled.url_start(text, True, False) == features._url_start(text)
+
+
 def _training_records(every: int) -> list[dict]:
     records = []
     for rows in _training_documents()[::every]:
