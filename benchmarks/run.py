@@ -277,10 +277,14 @@ def main() -> None:
         ]
         peaks = {}
         for jobs in sorted({1, cores}):
+            # The machine's speed drifts within minutes: the floor is also taken just before
+            # each run, and the ratio to it printed beside the ratio to the first floor.
+            near = timed(floor, repeats)
             wall, peak = run_measured(attrib_cmd + ["--jobs", str(jobs)])
             peaks[jobs] = peak
             print(f"attrib score --jobs {jobs}: {wall:.1f} s, {n_rows / wall:.0f} rows/s, "
-                  f"{wall / floor_s:.1f}x the floor, peak memory {peak / 2**20:.0f} MiB (all processes)")  # fmt: skip
+                  f"{wall / floor_s:.1f}x the floor ({wall / near:.1f}x the {near:.2f} s of the "
+                  f"floor just before), peak memory {peak / 2**20:.0f} MiB (all processes)")  # fmt: skip
         # Memory must not grow with the input: the same run on a tenth of the file.
         small_cmd = [str(small) if a == str(src) else a for a in attrib_cmd]
         _, small_peak = run_measured(small_cmd + ["--jobs", str(cores)])
