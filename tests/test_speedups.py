@@ -353,23 +353,12 @@ def test_the_context_matrix_in_one_compiled_pass_equals_the_reference(compiled, 
 
 
 def _records_both_ways(texts, monkeypatch, compiled):
-    """build_records of an article's lines by the compiled pass and by the Python reference."""
-    from attrib.detector import _languages
-
-    guesses = language.guess_all(texts)
-    langs = _languages(guesses)
-    args = (
-        texts,
-        guesses,
-        [lang for lang, _ in langs.segments],
-        [mixed for _, mixed in langs.segments],
-        langs.article,
-        langs.script,
-    )
+    """The records of an article's lines (features.build_records) by the compiled pass and by the
+    Python reference."""
     monkeypatch.setattr(features, "compiled_module", lambda: compiled)
-    got = features.build_records(*args)
+    _, _, got = attrib.detector.line_records(texts)
     monkeypatch.setattr(features, "compiled_module", lambda: None)
-    reference = features.build_records(*args)
+    _, _, reference = attrib.detector.line_records(texts)
     monkeypatch.undo()
     return got, reference
 
