@@ -389,28 +389,12 @@ def build_records(
     if len(headline) < HEADLINE_CHARS:
         headline = ""
     compiled = compiled_module()
-    if compiled is not None:  # the same dicts, built in one compiled pass
+    # the same dicts in one compiled pass; the loop below is its reference
+    if compiled is not None:
         return compiled.line_records(  # type: ignore[no-any-return]
             texts, guesses, languages, mixed, article_language, article_script, long_flags,
             headline,
         )  # fmt: skip
-    return _python_records(
-        texts, guesses, languages, mixed, article_language, article_script, long_flags, headline
-    )
-
-
-def _python_records(
-    texts: Sequence[str],
-    guesses: Sequence[Guess],
-    languages: Sequence[str | None],
-    mixed: Sequence[bool],
-    article_language: str | None,
-    article_script: str | None,
-    long_flags: Sequence[bool],
-    headline: str,
-) -> list[Record]:
-    """:func:`build_records` after its flags and headline (the compiled pass's reference)."""
-    n = len(texts)
     long_after = [0] * n
     running = 0
     for i in range(n - 1, -1, -1):
